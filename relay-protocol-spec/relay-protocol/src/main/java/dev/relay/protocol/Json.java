@@ -1,0 +1,92 @@
+package dev.relay.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one JSON configuration of the protocol: strict (duplicate keys are errors, trailing tokens are errors) and
+ * bounded (nesting, string and number lengths), so that hostile input fails fast with {@link ErrorCode#MALFORMED}.
+ */
+public final class Json {
+    /** Deepest nesting any Relay JSON document needs (system requests with cards are the deepest). */
+    public static final int MAX_NESTING_DEPTH = 8;
+
+    static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxStringLength(Envelope.MAX_ENVELOPE_BYTES)
+                    .maxNumberLength(24)
+                    .maxDocumentLength(Envelope.MAX_ENVELOPE_BYTES)
+                    .build())
+            .build();
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .build();
+
+    private Json() {
+    }
+
+    /** Parses a JSON object strictly; anything else is {@link ErrorCode#MALFORMED}. */
+    public static ObjectNode readObject(byte[] json, String what) throws RelayException {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(json);
+        } catch (IOException | RuntimeException e) {
+            throw new RelayException(ErrorCode.MALFORMED, what + " is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw new RelayException(ErrorCode.MALFORMED, what + " must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Parses a flat JSON object of strings and small integers (key files and the like). */
+    static Map<String, Object> readFlatObject(byte[] json, String what) throws RelayException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new RelayException(ErrorCode.MALFORMED, what + " must be a JSON object");
+            }
+            for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_STRING) {
+                    fields.put(name, parser.getText());
+                } else if (value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT) {
+                    fields.put(name, parser.getIntValue());
+                } else {
+                    throw new RelayException(ErrorCode.MALFORMED, what + ": field " + name + " must be a string or a small integer");
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new RelayException(ErrorCode.MALFORMED, what + " has data after the JSON object");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new RelayException(ErrorCode.MALFORMED, what + " is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        return fields;
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        String line = newline < 0 ? message : message.substring(0, newline);
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+}

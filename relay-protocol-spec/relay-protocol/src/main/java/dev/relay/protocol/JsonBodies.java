@@ -1,0 +1,46 @@
+package dev.relay.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Bodies of the relay's own envelopes: responses {@code {"op","result"}}, errors {@code {"code","message"}} and
+ * receipts {@code {"message_id","digest","status"}} (SPEC §3.5).
+ */
+public final class JsonBodies {
+    public static final String CONTENT_TYPE = "application/json";
+
+    private JsonBodies() {
+    }
+
+    public static byte[] response(SystemOp op, JsonNode result) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("op", op.wireName());
+        body.set("result", result);
+        return bytes(body);
+    }
+
+    public static byte[] error(ErrorCode code, String message) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("code", code.code());
+        body.put("message", message == null ? code.description() : message);
+        return bytes(body);
+    }
+
+    public static byte[] receipt(Envelope received, String status) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("message_id", received.id());
+        body.put("digest", Base64Url.encode(received.digest()));
+        body.put("status", status);
+        return bytes(body);
+    }
+
+    static byte[] bytes(JsonNode node) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+}
