@@ -24,6 +24,9 @@ final class EnvelopeParser {
             throw new RelayException(ErrorCode.TOO_LARGE,
                     "envelope is " + json.length + " bytes, the limit is " + Envelope.MAX_ENVELOPE_BYTES);
         }
+        if (json.length >= 3 && json[0] == (byte) 0xEF && json[1] == (byte) 0xBB && json[2] == (byte) 0xBF) {
+            throw new RelayException(ErrorCode.MALFORMED, "envelope must not start with a byte-order mark");
+        }
         try {
             return parseFields(json);
         } catch (RelayException e) {
@@ -48,6 +51,7 @@ final class EnvelopeParser {
         String contentType = null;
         String bodyText = null;
         String sigText = null;
+        RelayException firstFieldError = null;
         try (JsonParser parser = Json.FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new RelayException(ErrorCode.MALFORMED, "envelope must be a JSON object");
@@ -55,33 +59,42 @@ final class EnvelopeParser {
             for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
                 String name = parser.currentName();
                 parser.nextToken();
-                switch (name) {
-                    case "v" -> version = integer(parser, name);
-                    case "id" -> id = string(parser, name);
-                    case "kind" -> kindName = string(parser, name);
-                    case "from" -> from = string(parser, name);
-                    case "to" -> to = string(parser, name);
-                    case "ts" -> ts = integer(parser, name);
-                    case "expires_in" -> expiresIn = integer(parser, name);
-                    case "thread_id" -> threadId = string(parser, name);
-                    case "in_reply_to" -> inReplyTo = string(parser, name);
-                    case "seq" -> seq = integer(parser, name);
-                    case "content_type" -> contentType = string(parser, name);
-                    case "body" -> bodyText = string(parser, name);
-                    case "sig" -> sigText = string(parser, name);
-                    default -> throw new RelayException(ErrorCode.MALFORMED,
-                            "unknown field '" + Envelope.shorten(name) + "' (v1 envelopes carry only signed fields)");
+                try {
+                    switch (name) {
+                        case "v" -> version = integer(parser, name);
+                        case "id" -> id = string(parser, name);
+                        case "kind" -> kindName = string(parser, name);
+                        case "from" -> from = string(parser, name);
+                        case "to" -> to = string(parser, name);
+                        case "ts" -> ts = integer(parser, name);
+                        case "expires_in" -> expiresIn = integer(parser, name);
+                        case "thread_id" -> threadId = string(parser, name);
+                        case "in_reply_to" -> inReplyTo = string(parser, name);
+                        case "seq" -> seq = integer(parser, name);
+                        case "content_type" -> contentType = string(parser, name);
+                        case "body" -> bodyText = string(parser, name);
+                        case "sig" -> sigText = string(parser, name);
+                        default -> throw new RelayException(ErrorCode.MALFORMED,
+                                "unknown field '" + Envelope.shorten(name) + "' (v1 envelopes carry only signed fields)");
+                    }
+                } catch (RelayException fieldError) {
+                    // Reported after the version check: a future version may add or retype fields (SPEC §3.3 rule 8).
+                    firstFieldError = firstFieldError == null ? fieldError : firstFieldError;
+                    parser.skipChildren();
                 }
             }
             if (parser.nextToken() != null) {
                 throw new RelayException(ErrorCode.MALFORMED, "data after the envelope object");
             }
         }
+        if (version != null && version != Envelope.VERSION) {
+            throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "envelope version " + version + " is not supported (v1 only)");
+        }
+        if (firstFieldError != null) {
+            throw firstFieldError;
+        }
         if (version == null) {
             throw new RelayException(ErrorCode.MALFORMED, "missing field 'v'");
-        }
-        if (version != Envelope.VERSION) {
-            throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "envelope version " + version + " is not supported (v1 only)");
         }
         Kind kind = Kind.fromWire(require(kindName, "kind"));
         require(id, "id");

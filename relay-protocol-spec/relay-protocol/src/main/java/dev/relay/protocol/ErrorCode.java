@@ -71,11 +71,6 @@ public enum ErrorCode {
         return mqtt5PubackReason;
     }
 
-    /** MQTT 5 SUBACK reason code for a refused subscription. */
-    public int mqtt5SubackReason() {
-        return 0x87;
-    }
-
     /** AMQP 1.0 error condition symbol for a rejected delivery or a refused link. */
     public String amqpCondition() {
         return amqpCondition;

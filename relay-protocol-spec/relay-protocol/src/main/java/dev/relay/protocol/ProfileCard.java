@@ -127,7 +127,8 @@ public record ProfileCard(String name, String description, List<Capability> capa
             }
             return null;
         }
-        if (!value.isTextual() || value.asText().length() < min || value.asText().length() > max) {
+        int length = value.isTextual() ? value.asText().codePointCount(0, value.asText().length()) : -1;
+        if (length < min || length > max) {
             throw new RelayException(ErrorCode.MALFORMED, "card field '" + field + "' must be a string of " + min + ".." + max + " chars");
         }
         return value.asText();

@@ -210,7 +210,7 @@ public final class VectorGenerator {
                 .sign(alice);
         Envelope response = Envelope.builder(Kind.RESPONSE).id(id(6)).to(alice.keyId()).ts(ENVELOPE_TIME + 5)
                 .inReplyTo(request.id()).contentType(JsonBodies.CONTENT_TYPE)
-                .body(JsonBodies.response(SystemOp.POLICY_SET, Json.MAPPER.createObjectNode().put("mode", "allowlist")))
+                .body(JsonBodies.response(SystemOp.POLICY_SET, policyResult(bob)))
                 .sign(relay);
         Envelope error = Envelope.builder(Kind.ERROR).id(id(7)).to(alice.keyId()).ts(ENVELOPE_TIME + 5)
                 .inReplyTo(id(1)).contentType(JsonBodies.CONTENT_TYPE)
@@ -224,6 +224,13 @@ public final class VectorGenerator {
         args.put("mode", "allowlist");
         args.put("allow", List.of(allowed.keyId().toString()));
         return args;
+    }
+
+    private static ObjectNode policyResult(RelayKeyPair allowed) {
+        ObjectNode result = Json.MAPPER.createObjectNode().put("mode", "allowlist");
+        result.putArray("allow").add(allowed.keyId().toString());
+        result.putArray("block");
+        return result;
     }
 
     static ObjectNode envelopes() throws RelayException {

@@ -1,0 +1,31 @@
+package dev.relay.core;
+
+import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parsed key ids. Full validation of an Ed25519 point costs about as much as a signature check, and the same few
+ * thousand identities come back all the time, so parse each once. Bounded: cleared when it grows past its size.
+ */
+final class KeyIdCache {
+    private final int maxEntries;
+    private final ConcurrentHashMap<String, KeyId> keys = new ConcurrentHashMap<>();
+
+    KeyIdCache(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    KeyId parse(String text) throws RelayException {
+        KeyId cached = keys.get(text);
+        if (cached != null) {
+            return cached;
+        }
+        KeyId parsed = KeyId.parse(text);
+        if (keys.size() >= maxEntries) {
+            keys.clear();
+        }
+        keys.put(text, parsed);
+        return parsed;
+    }
+}

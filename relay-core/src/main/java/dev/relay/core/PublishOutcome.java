@@ -1,0 +1,47 @@
+package dev.relay.core;
+
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
+
+/** What an adapter does with one publish, as decided by {@link RelayEngine#onPublish}. */
+public sealed interface PublishOutcome {
+
+    /**
+     * Let the publish through to the recipient's inbox.
+     *
+     * @param ttlSeconds    broker message expiry to set: what is left of the clamped TTL, at least 1
+     * @param expiresAtMillis absolute expiry, for anything the adapter stores itself
+     */
+    record Deliver(KeyId recipient, Envelope envelope, long ttlSeconds, long expiresAtMillis) implements PublishOutcome {
+    }
+
+    /**
+     * A system request was answered: drop the publish itself and put {@code reply} (signed by the relay) into the
+     * requester's inbox.
+     */
+    record Reply(KeyId requester, Envelope reply) implements PublishOutcome {
+    }
+
+    /** The same message was accepted before: acknowledge success, deliver nothing. */
+    record Duplicate(Envelope envelope) implements PublishOutcome {
+    }
+
+    /** Outside the relay namespace and the operator allows that: the broker's own rules apply. */
+    record PassThrough() implements PublishOutcome {
+    }
+
+    /**
+     * Refuse with a stable code; {@code retryAfterSeconds} is set for {@link ErrorCode#RATE_LIMITED}.
+     */
+    record Reject(RelayException error, long retryAfterSeconds) implements PublishOutcome {
+        public ErrorCode code() {
+            return error.code();
+        }
+
+        public String reasonString() {
+            return error.reasonString();
+        }
+    }
+}

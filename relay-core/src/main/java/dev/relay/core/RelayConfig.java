@@ -1,0 +1,165 @@
+package dev.relay.core;
+
+import dev.relay.protocol.InboxPolicy;
+import dev.relay.protocol.PolicyMode;
+import dev.relay.protocol.Realm;
+import dev.relay.protocol.RelayException;
+import dev.relay.protocol.Ttl;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Operator settings of the engine. Every adapter reads the same keys (from the HiveMQ extension folder, Artemis'
+ * broker.xml plugin properties, or the gateway's file), so one relay behaves the same on every broker.
+ * Bad values fail at startup with a {@link RelayConfigException} naming the key.
+ */
+public record RelayConfig(
+        String realm,
+        Path dataDir,
+        long tokenWindowSeconds,
+        long maxTtlSeconds,
+        long maxClockSkewSeconds,
+        PolicyMode defaultPolicyMode,
+        int sendsPerMinute,
+        int sendBurst,
+        boolean allowOutsideNamespace,
+        int maxParkedPerRecipient) {
+
+    public static final String REALM = "relay.realm";
+    public static final String DATA_DIR = "relay.data-dir";
+    public static final String TOKEN_WINDOW = "relay.token.window-seconds";
+    public static final String MAX_TTL = "relay.ttl.max-seconds";
+    public static final String MAX_CLOCK_SKEW = "relay.clock.max-skew-seconds";
+    public static final String DEFAULT_POLICY = "relay.policy.default";
+    public static final String SENDS_PER_MINUTE = "relay.rate.sends-per-minute";
+    public static final String SEND_BURST = "relay.rate.burst";
+    public static final String ALLOW_OUTSIDE_NAMESPACE = "relay.namespace.allow-outside";
+    public static final String MAX_PARKED = "relay.parking.max-per-recipient";
+    private static final Set<String> KEYS = Set.of(REALM, DATA_DIR, TOKEN_WINDOW, MAX_TTL, MAX_CLOCK_SKEW,
+            DEFAULT_POLICY, SENDS_PER_MINUTE, SEND_BURST, ALLOW_OUTSIDE_NAMESPACE, MAX_PARKED);
+
+    public RelayConfig {
+        try {
+            Realm.requireValid(realm);
+        } catch (RelayException e) {
+            throw new RelayConfigException(REALM, realm, e.getMessage());
+        }
+        if (dataDir == null) {
+            throw new RelayConfigException(DATA_DIR, null, "a data folder is required");
+        }
+        requireRange(TOKEN_WINDOW, tokenWindowSeconds, 5, 3600);
+        requireRange(MAX_TTL, maxTtlSeconds, Ttl.MIN_SECONDS, Ttl.MAX_SECONDS);
+        requireRange(MAX_CLOCK_SKEW, maxClockSkewSeconds, 0, 3600);
+        requireRange(SENDS_PER_MINUTE, sendsPerMinute, 1, 10_000_000);
+        requireRange(SEND_BURST, sendBurst, 1, 10_000_000);
+        requireRange(MAX_PARKED, maxParkedPerRecipient, 1, 10_000_000);
+        if (defaultPolicyMode == null) {
+            throw new RelayConfigException(DEFAULT_POLICY, null, "a default policy mode is required");
+        }
+    }
+
+    /** Defaults of SPEC v1 for {@code realm}, data in {@code dataDir}. */
+    public static RelayConfig defaults(String realm, Path dataDir) {
+        return new RelayConfig(realm, dataDir, 120, Ttl.MAX_SECONDS, 300, PolicyMode.BLOCKLIST, 30, 30, false, 1000);
+    }
+
+    /**
+     * Reads settings from string properties (keys as the constants above); missing keys keep their defaults,
+     * unknown {@code relay.*} keys are refused so that a typo does not silently fall back to a default.
+     */
+    public static RelayConfig fromProperties(Map<String, String> properties, Path defaultDataDir) {
+        Set<String> unknown = new TreeSet<>();
+        properties.keySet().stream().filter(k -> k.startsWith("relay.") && !KEYS.contains(k)).forEach(unknown::add);
+        if (!unknown.isEmpty()) {
+            throw new RelayConfigException(unknown.iterator().next(), properties.get(unknown.iterator().next()),
+                    "unknown setting; known settings are " + new TreeSet<>(KEYS));
+        }
+        RelayConfig d = defaults(properties.getOrDefault(REALM, "relay"), defaultDataDir);
+        return new RelayConfig(
+                properties.getOrDefault(REALM, d.realm),
+                properties.containsKey(DATA_DIR) ? Path.of(properties.get(DATA_DIR)) : d.dataDir,
+                number(properties, TOKEN_WINDOW, d.tokenWindowSeconds),
+                number(properties, MAX_TTL, d.maxTtlSeconds),
+                number(properties, MAX_CLOCK_SKEW, d.maxClockSkewSeconds),
+                mode(properties, d.defaultPolicyMode),
+                (int) number(properties, SENDS_PER_MINUTE, d.sendsPerMinute),
+                (int) number(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE)
+                        ? number(properties, SENDS_PER_MINUTE, d.sendBurst) : d.sendBurst),
+                bool(properties, ALLOW_OUTSIDE_NAMESPACE, d.allowOutsideNamespace),
+                (int) number(properties, MAX_PARKED, d.maxParkedPerRecipient));
+    }
+
+    public InboxPolicy defaultPolicy() {
+        return InboxPolicy.of(defaultPolicyMode);
+    }
+
+    public RelayConfig withRealm(String newRealm) {
+        return new RelayConfig(newRealm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+    }
+
+    public RelayConfig withRate(int perMinute, int burst) {
+        return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, perMinute, burst, allowOutsideNamespace, maxParkedPerRecipient);
+    }
+
+    public RelayConfig withDefaultPolicy(PolicyMode mode) {
+        return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds, mode,
+                sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+    }
+
+    public RelayConfig withAllowOutsideNamespace(boolean allow) {
+        return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, sendsPerMinute, sendBurst, allow, maxParkedPerRecipient);
+    }
+
+    public RelayConfig withMaxParkedPerRecipient(int max) {
+        return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, max);
+    }
+
+    private static void requireRange(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new RelayConfigException(key, Long.toString(value), "must be between " + min + " and " + max);
+        }
+    }
+
+    private static long number(Map<String, String> properties, String key, long fallback) {
+        String value = properties.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new RelayConfigException(key, value, "must be a whole number");
+        }
+    }
+
+    private static boolean bool(Map<String, String> properties, String key, boolean fallback) {
+        String value = properties.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new RelayConfigException(key, value, "must be true or false");
+        };
+    }
+
+    private static PolicyMode mode(Map<String, String> properties, PolicyMode fallback) {
+        String value = properties.get(DEFAULT_POLICY);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return PolicyMode.fromWire(value.trim());
+        } catch (RelayException e) {
+            throw new RelayConfigException(DEFAULT_POLICY, value, "must be open, closed, allowlist or blocklist");
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package dev.relay.core;
+
+import dev.relay.core.limit.RateDecision;
+import dev.relay.core.limit.TokenBucketRateLimiter;
+import dev.relay.core.store.AuditEvent;
+import dev.relay.core.store.DeliveryState;
+import dev.relay.core.store.MessageRecord;
+import dev.relay.core.store.ParkedMessage;
+import dev.relay.core.store.PolicyRecord;
+import dev.relay.core.store.RelayStore;
+import dev.relay.core.store.sqlite.SqliteRelayStore;
+import dev.relay.protocol.Address;
+import dev.relay.protocol.Base64Url;
+import dev.relay.protocol.ClientIds;
+import dev.relay.protocol.ConnectToken;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.InboundCheck;
+import dev.relay.protocol.InboxPolicy;
+import dev.relay.protocol.JsonBodies;
+import dev.relay.protocol.KeyFiles;
+import dev.relay.protocol.KeyId;
+import dev.relay.protocol.Kind;
+import dev.relay.protocol.PolicyMode;
+import dev.relay.protocol.Receipt;
+import dev.relay.protocol.RelayException;
+import dev.relay.protocol.RelayKeyPair;
+import dev.relay.protocol.Ttl;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker-neutral engine: every relay decision is made here, once, so that the HiveMQ extension, the Artemis
+ * plugin and the gateway stay thin. Adapters translate their callbacks into these calls and the outcomes back into
+ * their broker's answers. Thread-safe.
+ */
+public final class RelayEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RelayEngine.class);
+    public static final int CHALLENGE_NONCE_BYTES = 32;
+    static final String STORE_FILE = "relay.db";
+    static final String RELAY_KEY_FILE = "relay-key.json";
+
+    private final RelayConfig config;
+    private final RelayStore store;
+    private final RelayKeyPair relayKey;
+    private final Clock clock;
+    private final TokenBucketRateLimiter rateLimiter;
+    private final KeyIdCache keyIds = new KeyIdCache(100_000);
+    private final SystemRequests systemRequests;
+    private final SecureRandom random = new SecureRandom();
+
+    RelayEngine(RelayConfig config, RelayStore store, RelayKeyPair relayKey, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.store = Objects.requireNonNull(store, "store");
+        this.relayKey = Objects.requireNonNull(relayKey, "relayKey");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.rateLimiter = new TokenBucketRateLimiter(config.sendBurst(), config.sendsPerMinute(), Duration.ofMinutes(1),
+                () -> clock.millis() * 1_000_000L);
+        this.systemRequests = new SystemRequests(config, store, relayKey, keyIds, clock);
+    }
+
+    /**
+     * Opens the engine on its data folder: the SQLite store ({@value #STORE_FILE}) and the relay's own signing key
+     * ({@value #RELAY_KEY_FILE}, created on first start). Presence from a previous run is reset: its sessions are gone.
+     */
+    public static RelayEngine open(RelayConfig config) {
+        return open(config, Clock.systemUTC());
+    }
+
+    public static RelayEngine open(RelayConfig config, Clock clock) {
+        RelayKeyPair key;
+        try {
+            key = KeyFiles.loadOrCreate(config.dataDir().resolve(RELAY_KEY_FILE));
+        } catch (IOException | RelayException e) {
+            throw new RelayConfigException(RelayConfig.DATA_DIR, config.dataDir().toString(),
+                    "cannot load or create the relay key " + RELAY_KEY_FILE + ": " + e.getMessage());
+        }
+        RelayStore store = SqliteRelayStore.open(config.dataDir().resolve(STORE_FILE));
+        store.resetPresence(clock.millis());
+        LOG.info("Relay engine ready: realm '{}', relay key {}, data in {}", config.realm(), key.keyId(), config.dataDir());
+        return new RelayEngine(config, store, key, clock);
+    }
+
+    /** An engine over a given store and key (tests, and adapters that manage the store themselves). */
+    public static RelayEngine create(RelayConfig config, RelayStore store, RelayKeyPair relayKey, Clock clock) {
+        return new RelayEngine(config, store, relayKey, clock);
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    public KeyId relayKeyId() {
+        return relayKey.keyId();
+    }
+
+    public RelayStore store() {
+        return store;
+    }
+
+    // ---------------------------------------------------------------- connect
+
+    /**
+     * Authenticates a connect token (SPEC §2): username = key id, password = token. Checks format, clock window,
+     * realm-bound signature, client id, and last the single-use nonce, so a bad token never burns a nonce.
+     */
+    public KeyId authenticate(String username, String password, ConnectFacts facts) throws RelayException {
+        ConnectToken.Verified token = ConnectToken.verify(username, password, config.realm(), nowSeconds(),
+                config.tokenWindowSeconds());
+        return admit(token, facts);
+    }
+
+    /** A fresh server nonce for the challenge-response variants (MQTT 5 enhanced auth, WebSocket first frames). */
+    public byte[] newChallenge() {
+        byte[] nonce = new byte[CHALLENGE_NONCE_BYTES];
+        random.nextBytes(nonce);
+        return nonce;
+    }
+
+    /**
+     * Completes a challenge: {@code token} must be a connect token by {@code keyId} whose nonce is the issued one.
+     */
+    public KeyId authenticateChallenge(String keyId, byte[] issuedNonce, String token, ConnectFacts facts)
+            throws RelayException {
+        ConnectToken.Verified verified = ConnectToken.verify(keyId, token, config.realm(), nowSeconds(),
+                config.tokenWindowSeconds());
+        if (!verified.nonce().equals(Base64Url.encode(issuedNonce))) {
+            throw new RelayException(ErrorCode.BAD_CREDENTIALS, "token does not answer the server's challenge nonce");
+        }
+        return admit(verified, facts);
+    }
+
+    private KeyId admit(ConnectToken.Verified token, ConnectFacts facts) throws RelayException {
+        if (facts != null && facts.clientId() != null) {
+            ClientIds.resolve(facts.clientId(), token.keyId());
+        }
+        if (!store.rememberNonce(token.keyId().toString(), token.nonce(), token.rememberUntilSeconds() * 1000)) {
+            throw new RelayException(ErrorCode.REPLAY, "connect token nonce was already used; make a new token per connect");
+        }
+        return token.keyId();
+    }
+
+    /** Records that a session of {@code identity} is online. */
+    public void onConnected(KeyId identity) {
+        long now = clock.millis();
+        boolean firstSeen = store.presence(identity.toString()).isEmpty();
+        store.recordConnected(identity.toString(), now);
+        if (firstSeen) {
+            store.appendAudit(new AuditEvent(now, "identity.first_seen", identity.toString(), "", ""));
+        }
+    }
+
+    /** Records that a session of {@code identity} went away. */
+    public void onDisconnected(KeyId identity) {
+        store.recordDisconnected(identity.toString(), clock.millis());
+    }
+
+    // ---------------------------------------------------------------- publish
+
+    /**
+     * Decides one publish by {@code publisher} to {@code address} (parse the topic or address with
+     * {@link dev.relay.protocol.Addressing}). Never throws: every fault becomes a {@link PublishOutcome.Reject}.
+     */
+    public PublishOutcome onPublish(KeyId publisher, Address address, byte[] payload) {
+        try {
+            return decidePublish(publisher, address, payload);
+        } catch (RelayException e) {
+            LOG.debug("Refused publish by {} to {}: {}", publisher, address, e.reasonString());
+            return new PublishOutcome.Reject(e, 0);
+        } catch (RuntimeException e) {
+            LOG.error("Relay engine failed on a publish by {} to {}; refused it with 'internal'", publisher, address, e);
+            return new PublishOutcome.Reject(new RelayException(ErrorCode.INTERNAL, "relay internal error"), 0);
+        }
+    }
+
+    private PublishOutcome decidePublish(KeyId publisher, Address address, byte[] payload) throws RelayException {
+        if (address instanceof Address.Outside outside) {
+            if (config.allowOutsideNamespace()) {
+                return new PublishOutcome.PassThrough();
+            }
+            throw new RelayException(ErrorCode.FORBIDDEN, "topic '" + shorten(outside.raw())
+                    + "' is outside the relay namespace and the operator does not allow that");
+        }
+        if (address instanceof Address.Forbidden forbidden) {
+            throw new RelayException(ErrorCode.FORBIDDEN, "'" + shorten(forbidden.raw()) + "': " + forbidden.why());
+        }
+        RateDecision rate = rateLimiter.tryAcquire(publisher.toString());
+        if (!rate.allowed()) {
+            // SPEC §9: the text starts with retry_after=<n> so string-only transports carry the number.
+            RelayException limited = new RelayException(ErrorCode.RATE_LIMITED, "retry_after=" + rate.retryAfterSeconds()
+                    + "; more than " + config.sendsPerMinute() + " sends per minute");
+            return new PublishOutcome.Reject(limited, rate.retryAfterSeconds());
+        }
+        long now = clock.millis();
+        if (address instanceof Address.SystemRequests) {
+            Envelope request = InboundCheck.check(payload, publisher, Envelope.SYSTEM_RECIPIENT, now,
+                    config.maxTtlSeconds(), config.maxClockSkewSeconds() * 1000);
+            return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, request));
+        }
+        Address.Inbox inbox = (Address.Inbox) address;
+        Envelope envelope = InboundCheck.check(payload, publisher, inbox.keyId(), now, config.maxTtlSeconds(),
+                config.maxClockSkewSeconds() * 1000);
+        return decideDelivery(publisher, keyIds.parse(envelope.to()), envelope, now);
+    }
+
+    private PublishOutcome decideDelivery(KeyId sender, KeyId recipient, Envelope envelope, long now)
+            throws RelayException {
+        if (envelope.kind() == Kind.RESPONSE || envelope.kind() == Kind.ERROR) {
+            throw new RelayException(ErrorCode.FORBIDDEN, envelope.kind().wireName() + " envelopes come from the relay only");
+        }
+        boolean owner = sender.equals(recipient);
+        boolean reply = !owner && answersLiveMessage(recipient, sender, envelope.inReplyTo(), now);
+        InboxPolicy policy = policyOf(recipient);
+        if (!policy.admits(sender.toString(), owner, false, reply)) {
+            throw new RelayException(ErrorCode.ACL_DENIED, "the inbox of " + recipient + " does not accept messages from "
+                    + sender + " (policy " + policy.mode().wireName() + ")");
+        }
+        Receipt receipt = envelope.kind() == Kind.RECEIPT ? Receipt.parse(envelope) : null;
+        long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
+        boolean fresh = store.recordMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
+                envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
+                DeliveryState.SENT, envelope.threadId() != null ? envelope.toJson() : null));
+        if (!fresh) {
+            return new PublishOutcome.Duplicate(envelope);
+        }
+        if (receipt != null) {
+            recordReceipt(sender, recipient, receipt, now);
+        }
+        store.appendAudit(new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
+                envelope.kind().wireName() + " " + envelope.id()));
+        return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
+    }
+
+    /** Rule 3 of SPEC §5.4: a reply to a live message the recipient itself sent to this sender. */
+    private boolean answersLiveMessage(KeyId recipient, KeyId sender, String inReplyTo, long now) {
+        if (inReplyTo == null) {
+            return false;
+        }
+        Optional<MessageRecord> original = store.message(recipient.toString(), inReplyTo);
+        return original.isPresent() && original.get().recipient().equals(sender.toString())
+                && original.get().expiresAtMs() > now;
+    }
+
+    /** A receipt marks the receipted message delivered, if it is the recipient's own message from that sender. */
+    private void recordReceipt(KeyId receiptSender, KeyId originalSender, Receipt receipt, long now) {
+        Optional<MessageRecord> original = store.message(originalSender.toString(), receipt.messageId());
+        if (original.isPresent() && original.get().recipient().equals(receiptSender.toString())
+                && original.get().state() == DeliveryState.SENT) {
+            markDelivered(originalSender.toString(), receipt.messageId(), now);
+        }
+    }
+
+    /** Records that a message reached its recipient (a receipt, or an adapter that saw the broker deliver it). */
+    public void markDelivered(String sender, String messageId) {
+        markDelivered(sender, messageId, clock.millis());
+    }
+
+    private void markDelivered(String sender, String messageId, long now) {
+        if (store.updateDeliveryState(sender, messageId, DeliveryState.DELIVERED)) {
+            store.appendAudit(new AuditEvent(now, "message.delivered", sender, "", messageId));
+        }
+    }
+
+    InboxPolicy policyOf(KeyId identity) {
+        return store.policy(identity.toString()).map(RelayEngine::toPolicy).orElseGet(config::defaultPolicy);
+    }
+
+    static InboxPolicy toPolicy(PolicyRecord record) {
+        try {
+            return new InboxPolicy(PolicyMode.fromWire(record.mode()), Set.copyOf(record.allow()), Set.copyOf(record.block()));
+        } catch (RelayException e) {
+            throw new IllegalStateException("stored policy has an unknown mode '" + record.mode() + "'", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- subscribe
+
+    /**
+     * Decides a subscription: an identity reads its own inbox only. Every wildcard or shared form that could reach
+     * another inbox is refused; topics outside the namespace follow the operator setting.
+     */
+    public SubscribeOutcome onSubscribe(KeyId subscriber, Address filter) {
+        if (filter instanceof Address.Inbox inbox && inbox.keyId().equals(subscriber.toString())) {
+            return new SubscribeOutcome.Allow();
+        }
+        if (filter instanceof Address.Outside && config.allowOutsideNamespace()) {
+            return new SubscribeOutcome.Allow();
+        }
+        String why = refusalReason(filter);
+        LOG.debug("Refused subscription by {}: {}", subscriber, why);
+        boolean wildcard = filter instanceof Address.Forbidden forbidden
+                && (forbidden.raw().contains("+") || forbidden.raw().contains("#"));
+        return new SubscribeOutcome.Reject(new RelayException(ErrorCode.FORBIDDEN, why), wildcard);
+    }
+
+    private static String refusalReason(Address filter) {
+        if (filter instanceof Address.Inbox inbox) {
+            return "only the owner may read the inbox of " + inbox.keyId();
+        }
+        if (filter instanceof Address.SystemRequests) {
+            return "the system address takes requests; answers come into your inbox";
+        }
+        if (filter instanceof Address.Forbidden forbidden) {
+            return "'" + shorten(forbidden.raw()) + "': " + forbidden.why();
+        }
+        return "'" + shorten(((Address.Outside) filter).raw()) + "' is outside the relay namespace";
+    }
+
+    // ---------------------------------------------------------------- parking
+
+    /**
+     * Parks a delivered message for a recipient the broker cannot queue for (no session yet, or it expired).
+     * Refuses with {@link ErrorCode#QUEUE_FULL} at the per-recipient bound; the sender should be told.
+     */
+    public void park(PublishOutcome.Deliver delivery) throws RelayException {
+        long now = clock.millis();
+        String recipient = delivery.recipient().toString();
+        if (store.parkedCount(recipient, now) >= config.maxParkedPerRecipient()) {
+            throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
+                    + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
+        }
+        store.park(recipient, delivery.envelope().toJson(), delivery.expiresAtMillis());
+    }
+
+    /** Unexpired parked messages for {@code recipient}, oldest first; remove each with {@link #unpark} once handed on. */
+    public List<ParkedMessage> parked(KeyId recipient, int limit) {
+        return store.parked(recipient.toString(), clock.millis(), limit);
+    }
+
+    public void unpark(List<Long> seqs) {
+        store.removeParked(seqs);
+    }
+
+    // ---------------------------------------------------------------- errors and upkeep
+
+    /**
+     * The error envelope for a refused publish, signed by the relay, for the publisher's inbox. MQTT 3.1.1 has no
+     * other way to tell a client why a publish was refused.
+     */
+    public Envelope errorEnvelope(KeyId publisher, byte[] refusedPayload, RelayException error) {
+        String inReplyTo = null;
+        try {
+            inReplyTo = Envelope.parse(refusedPayload).id();
+        } catch (RelayException unparseable) {
+            // No id to point at; the error goes out without in_reply_to.
+        }
+        return systemRequests.error(publisher, inReplyTo, error);
+    }
+
+    /**
+     * Periodic upkeep: forgets nonces past their window, marks undelivered expired messages (audited), deletes
+     * expired messages and parked messages. Adapters call it from their scheduler, e.g. once a minute.
+     */
+    public void housekeeping() {
+        long now = clock.millis();
+        store.pruneNonces(now);
+        List<MessageRecord> expired;
+        do {
+            expired = store.markExpired(now, 500);
+            for (MessageRecord message : expired) {
+                store.appendAudit(new AuditEvent(now, "message.expired", message.sender(), message.recipient(),
+                        message.messageId()));
+            }
+        } while (expired.size() == 500);
+        store.deleteExpiredMessages(now);
+        store.deleteExpiredParked(now);
+    }
+
+    private long nowSeconds() {
+        return Math.floorDiv(clock.millis(), 1000);
+    }
+
+    static String shorten(String text) {
+        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
