@@ -35,7 +35,11 @@ public final class Addressing {
         if (address == null) {
             return new Address.Forbidden("", "no address");
         }
-        // Artemis may prefix a routing type, e.g. "anycast://relay.v1.inbox.X" from AMQP or STOMP clients.
+        // Artemis may prefix a routing type, e.g. "anycast://relay.v1.inbox.X" from AMQP or STOMP clients. Relay
+        // names are ANYCAST (SPEC §4); "multicast://relay.v1...." must not pass as a name outside the namespace.
+        if (address.startsWith("multicast://") && address.startsWith(ARTEMIS_NAMESPACE, "multicast://".length())) {
+            return new Address.Forbidden(address, "relay addresses are anycast");
+        }
         String plain = address.startsWith("anycast://") ? address.substring("anycast://".length()) : address;
         return classify(plain, ARTEMIS_NAMESPACE, ARTEMIS_INBOX_PREFIX, ARTEMIS_SYSTEM_ADDRESS, null);
     }

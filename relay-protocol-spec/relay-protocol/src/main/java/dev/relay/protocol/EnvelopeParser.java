@@ -24,9 +24,7 @@ final class EnvelopeParser {
             throw new RelayException(ErrorCode.TOO_LARGE,
                     "envelope is " + json.length + " bytes, the limit is " + Envelope.MAX_ENVELOPE_BYTES);
         }
-        if (json.length >= 3 && json[0] == (byte) 0xEF && json[1] == (byte) 0xBB && json[2] == (byte) 0xBF) {
-            throw new RelayException(ErrorCode.MALFORMED, "envelope must not start with a byte-order mark");
-        }
+        Json.requireUtf8(json, "envelope");
         try {
             return parseFields(json);
         } catch (RelayException e) {
@@ -52,6 +50,7 @@ final class EnvelopeParser {
         String bodyText = null;
         String sigText = null;
         RelayException firstFieldError = null;
+        boolean hugeVersion = false;
         try (JsonParser parser = Json.FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new RelayException(ErrorCode.MALFORMED, "envelope must be a JSON object");
@@ -61,7 +60,13 @@ final class EnvelopeParser {
                 parser.nextToken();
                 try {
                     switch (name) {
-                        case "v" -> version = integer(parser, name);
+                        case "v" -> {
+                            if (isBigInteger(parser)) {
+                                hugeVersion = true; // an integer other than 1 all the same (rule 8)
+                            } else {
+                                version = integer(parser, name);
+                            }
+                        }
                         case "id" -> id = string(parser, name);
                         case "kind" -> kindName = string(parser, name);
                         case "from" -> from = string(parser, name);
@@ -87,8 +92,9 @@ final class EnvelopeParser {
                 throw new RelayException(ErrorCode.MALFORMED, "data after the envelope object");
             }
         }
-        if (version != null && version != Envelope.VERSION) {
-            throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "envelope version " + version + " is not supported (v1 only)");
+        if (hugeVersion || (version != null && version != Envelope.VERSION)) {
+            throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "envelope version "
+                    + (hugeVersion ? "(out of range)" : version) + " is not supported (v1 only)");
         }
         if (firstFieldError != null) {
             throw firstFieldError;
@@ -193,6 +199,11 @@ final class EnvelopeParser {
             throw new RelayException(ErrorCode.MALFORMED, "field '" + field + "' must be a string");
         }
         return parser.getText();
+    }
+
+    private static boolean isBigInteger(JsonParser parser) throws IOException {
+        return parser.currentToken() == JsonToken.VALUE_NUMBER_INT
+                && parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER;
     }
 
     private static long integer(JsonParser parser, String field) throws IOException, RelayException {

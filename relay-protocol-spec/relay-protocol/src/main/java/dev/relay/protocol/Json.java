@@ -11,6 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,6 +46,7 @@ public final class Json {
 
     /** Parses a JSON object strictly; anything else is {@link ErrorCode#MALFORMED}. */
     public static ObjectNode readObject(byte[] json, String what) throws RelayException {
+        requireUtf8(json, what);
         JsonNode node;
         try {
             node = MAPPER.readTree(json);
@@ -56,6 +61,7 @@ public final class Json {
 
     /** Parses a flat JSON object of strings and small integers (key files and the like). */
     static Map<String, Object> readFlatObject(byte[] json, String what) throws RelayException {
+        requireUtf8(json, what);
         Map<String, Object> fields = new LinkedHashMap<>();
         try (JsonParser parser = FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -79,6 +85,35 @@ public final class Json {
             throw new RelayException(ErrorCode.MALFORMED, what + " is not valid JSON: " + firstLine(e.getMessage()));
         }
         return fields;
+    }
+
+    /**
+     * Relay JSON is UTF-8 (SPEC §0.2). Jackson would otherwise auto-detect UTF-16/32, skip a byte-order mark and decode
+     * overlong UTF-8 forms, accepting bytes that strict parsers elsewhere refuse. No JSON text in UTF-8 contains a NUL
+     * byte (control characters must be escaped), while UTF-16/32 text always does.
+     */
+    public static void requireUtf8(byte[] json, String what) throws RelayException {
+        boolean ascii = true;
+        for (byte b : json) {
+            if (b == 0) {
+                throw new RelayException(ErrorCode.MALFORMED, what + " is not UTF-8 JSON (NUL byte)");
+            }
+            ascii &= b > 0;
+        }
+        if (ascii) {
+            return;
+        }
+        if (json.length >= 3 && json[0] == (byte) 0xEF && json[1] == (byte) 0xBB && json[2] == (byte) 0xBF) {
+            throw new RelayException(ErrorCode.MALFORMED, what + " must not start with a byte-order mark");
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(json));
+        } catch (CharacterCodingException e) {
+            throw new RelayException(ErrorCode.MALFORMED, what + " is not valid UTF-8");
+        }
     }
 
     static String firstLine(String message) {

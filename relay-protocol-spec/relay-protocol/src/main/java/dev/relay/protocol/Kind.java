@@ -19,11 +19,8 @@ public enum Kind {
         throw new RelayException(ErrorCode.UNSUPPORTED_KIND, "unknown kind '" + Envelope.shorten(name) + "'");
     }
 
-    /**
-     * Kinds that answer another message and so must name it in {@code in_reply_to}. {@code response} and
-     * {@code error} normally carry it too, but may omit it when answering an unparseable message (SPEC §3).
-     */
+    /** Kinds that answer another message and so must name it in {@code in_reply_to}. */
     boolean requiresInReplyTo() {
-        return this == RECEIPT || this == STREAM;
+        return this == RECEIPT || this == STREAM || this == RESPONSE;
     }
 }

@@ -53,7 +53,8 @@ public record ProfileCard(String name, String description, List<Capability> capa
             for (JsonNode item : caps) {
                 ObjectNode cap = object(item, "capability");
                 onlyFields(cap, CAPABILITY_FIELDS, "capability");
-                capabilities.add(new Capability(text(cap, "name", 1, 64, true), text(cap, "description", 0, 512, false),
+                String capDescription = text(cap, "description", 0, 512, false);
+                capabilities.add(new Capability(text(cap, "name", 1, 64, true), capDescription == null ? "" : capDescription,
                         tags(cap.get("tags"), "capability tags"), text(cap, "version", 1, 32, false)));
             }
         }

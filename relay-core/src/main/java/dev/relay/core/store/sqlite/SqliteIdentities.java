@@ -4,6 +4,7 @@ import dev.relay.core.store.PolicyRecord;
 import dev.relay.core.store.Presence;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -132,7 +133,7 @@ final class SqliteIdentities {
   }
 
   private static void addEntries(PreparedStatement insert, String keyId, String list, List<String> members)
-      throws java.sql.SQLException {
+      throws SQLException {
     for (int pos = 0; pos < members.size(); pos++) {
       insert.setString(1, keyId);
       insert.setString(2, list);
