@@ -77,19 +77,20 @@ public record RelayConfig(
             throw new RelayConfigException(unknown.iterator().next(), properties.get(unknown.iterator().next()),
                     "unknown setting; known settings are " + new TreeSet<>(KEYS));
         }
-        RelayConfig d = defaults(properties.getOrDefault(REALM, "relay"), defaultDataDir);
+        Path dataDir = properties.containsKey(DATA_DIR) ? Path.of(properties.get(DATA_DIR)) : defaultDataDir;
+        RelayConfig d = defaults(properties.getOrDefault(REALM, "relay"), dataDir);
         return new RelayConfig(
                 properties.getOrDefault(REALM, d.realm),
-                properties.containsKey(DATA_DIR) ? Path.of(properties.get(DATA_DIR)) : d.dataDir,
+                d.dataDir,
                 number(properties, TOKEN_WINDOW, d.tokenWindowSeconds),
                 number(properties, MAX_TTL, d.maxTtlSeconds),
                 number(properties, MAX_CLOCK_SKEW, d.maxClockSkewSeconds),
                 mode(properties, d.defaultPolicyMode),
-                (int) number(properties, SENDS_PER_MINUTE, d.sendsPerMinute),
-                (int) number(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE)
+                intNumber(properties, SENDS_PER_MINUTE, d.sendsPerMinute),
+                intNumber(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE)
                         ? number(properties, SENDS_PER_MINUTE, d.sendBurst) : d.sendBurst),
                 bool(properties, ALLOW_OUTSIDE_NAMESPACE, d.allowOutsideNamespace),
-                (int) number(properties, MAX_PARKED, d.maxParkedPerRecipient));
+                intNumber(properties, MAX_PARKED, d.maxParkedPerRecipient));
     }
 
     public InboxPolicy defaultPolicy() {
@@ -137,6 +138,15 @@ public record RelayConfig(
         } catch (NumberFormatException e) {
             throw new RelayConfigException(key, value, "must be a whole number");
         }
+    }
+
+    /** A number for an int setting: refused (not wrapped) beyond the int range; the constructor checks the rest. */
+    private static int intNumber(Map<String, String> properties, String key, long fallback) {
+        long value = number(properties, key, fallback);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new RelayConfigException(key, properties.getOrDefault(key, Long.toString(value)), "number out of range");
+        }
+        return (int) value;
     }
 
     private static boolean bool(Map<String, String> properties, String key, boolean fallback) {

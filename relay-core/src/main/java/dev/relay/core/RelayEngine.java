@@ -203,6 +203,13 @@ public final class RelayEngine implements AutoCloseable {
         if (address instanceof Address.SystemRequests) {
             Envelope request = InboundCheck.check(payload, publisher, Envelope.SYSTEM_RECIPIENT, now,
                     config.maxTtlSeconds(), config.maxClockSkewSeconds() * 1000);
+            // Recorded like any message, so a re-sent request (at-least-once publish) is not executed twice.
+            boolean fresh = store.recordMessage(new MessageRecord(publisher.toString(), request.id(),
+                    Envelope.SYSTEM_RECIPIENT, null, request.inReplyTo(), request.kind().wireName(), request.ts(),
+                    request.expiresAtMillis(config.maxTtlSeconds()), DeliveryState.DELIVERED, null));
+            if (!fresh) {
+                return new PublishOutcome.Duplicate(request);
+            }
             return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, request));
         }
         Address.Inbox inbox = (Address.Inbox) address;
@@ -217,9 +224,10 @@ public final class RelayEngine implements AutoCloseable {
             throw new RelayException(ErrorCode.FORBIDDEN, envelope.kind().wireName() + " envelopes come from the relay only");
         }
         boolean owner = sender.equals(recipient);
+        boolean fromRelay = sender.equals(relayKey.keyId()); // rule 2 of SPEC §5.4
         boolean reply = !owner && answersLiveMessage(recipient, sender, envelope.inReplyTo(), now);
         InboxPolicy policy = policyOf(recipient);
-        if (!policy.admits(sender.toString(), owner, false, reply)) {
+        if (!policy.admits(sender.toString(), owner, fromRelay, reply)) {
             throw new RelayException(ErrorCode.ACL_DENIED, "the inbox of " + recipient + " does not accept messages from "
                     + sender + " (policy " + policy.mode().wireName() + ")");
         }
@@ -264,7 +272,9 @@ public final class RelayEngine implements AutoCloseable {
     }
 
     private void markDelivered(String sender, String messageId, long now) {
-        if (store.updateDeliveryState(sender, messageId, DeliveryState.DELIVERED)) {
+        // Only sent -> delivered: a broker redelivery must not audit twice, and expired stays expired.
+        boolean pending = store.message(sender, messageId).map(m -> m.state() == DeliveryState.SENT).orElse(false);
+        if (pending && store.updateDeliveryState(sender, messageId, DeliveryState.DELIVERED)) {
             store.appendAudit(new AuditEvent(now, "message.delivered", sender, "", messageId));
         }
     }

@@ -47,6 +47,7 @@ final class SystemRequests {
     /** Room left in a response body for the envelope around lists; keeps every answer under the body limit. */
     private static final int RESPONSE_BUDGET = Envelope.MAX_BODY_BYTES - 8192;
     private static final int MAX_PRESENCE_KEYS = 50;
+    private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("retry_after=(\\d{1,18})");
 
     private final RelayConfig config;
     private final RelayStore store;
@@ -78,7 +79,23 @@ final class SystemRequests {
 
     Envelope error(KeyId to, String inReplyTo, RelayException error) {
         return sign(Envelope.builder(Kind.ERROR).to(to).inReplyTo(inReplyTo).contentType(JsonBodies.CONTENT_TYPE)
-                .body(JsonBodies.error(error.code(), error.getMessage())));
+                .body(errorBody(error)));
+    }
+
+    /** {"code","message"}; for rate_limited also "retry_after" (SPEC §3.5.6), read from its mandated text prefix. */
+    private static byte[] errorBody(RelayException error) {
+        byte[] body = JsonBodies.error(error.code(), error.getMessage());
+        java.util.regex.Matcher retry = RETRY_AFTER.matcher(String.valueOf(error.getMessage()));
+        if (error.code() != ErrorCode.RATE_LIMITED || !retry.lookingAt()) {
+            return body;
+        }
+        try {
+            ObjectNode json = (ObjectNode) Json.MAPPER.readTree(body);
+            json.put("retry_after", Long.parseLong(retry.group(1)));
+            return Json.MAPPER.writeValueAsBytes(json);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return body;
+        }
     }
 
     private Envelope sign(Envelope.Builder builder) {
@@ -299,11 +316,13 @@ final class SystemRequests {
         ObjectNode result = Json.MAPPER.createObjectNode();
         ArrayNode messages = result.putArray("messages");
         int size = 0;
-        MessageRecord last = null;
+        MessageRecord last = null; // the cursor position: last record looked at, handed out or skipped
+        boolean added = false;
         boolean more = page.size() > limit;
         for (int i = 0; i < Math.min(limit, page.size()); i++) {
             MessageRecord record = page.get(i);
             if (record.expiresAtMs() <= now || record.envelope() == null) {
+                last = record;
                 continue; // expired messages are never handed out again
             }
             ObjectNode entry;
@@ -318,11 +337,12 @@ final class SystemRequests {
                 entry = (ObjectNode) storedJson(new String(record.envelope(), StandardCharsets.UTF_8));
             }
             size += entry.toString().length();
-            if (size > RESPONSE_BUDGET && last != null) {
+            if (size > RESPONSE_BUDGET && added) {
                 more = true;
                 break;
             }
             messages.add(entry);
+            added = true;
             last = record;
         }
         result.put("next", more && last != null

@@ -1,0 +1,428 @@
+package dev.relay.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relay.core.store.AuditRecord;
+import dev.relay.core.store.DeliveryState;
+import dev.relay.core.store.MessageRecord;
+import dev.relay.protocol.Addressing;
+import dev.relay.protocol.Base64Url;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.Kind;
+import dev.relay.protocol.MessageId;
+import dev.relay.protocol.PolicyMode;
+import dev.relay.protocol.RelayException;
+import dev.relay.protocol.SystemOp;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** SPEC §3.6, §3.7, §4, §9: what happens to one publish into an inbox or the system address. */
+class PublishDecisionTest extends EngineTestSupport {
+    private static final long DAY = 86_400;
+
+    private static byte[] replace(Envelope envelope, String from, String to) {
+        String json = envelope.toJsonString();
+        assertThat(json).contains(from);
+        return json.replace(from, to).getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------ deliver and TTL
+
+    @Test
+    void messageToAnInboxIsDeliveredWithTheDefaultTtlAndRecorded() {
+        Envelope sent = sign(message(bob), alice);
+        PublishOutcome.Deliver deliver = delivered(publish(alice, bob, sent));
+
+        assertThat(deliver.recipient()).isEqualTo(bob.keyId());
+        assertThat(deliver.envelope()).isEqualTo(sent);
+        assertThat(deliver.envelope().toJson()).as("delivered unchanged").isEqualTo(sent.toJson());
+        assertThat(deliver.ttlSeconds()).isEqualTo(7 * DAY);
+        assertThat(deliver.expiresAtMillis()).isEqualTo(sent.ts() + 7 * DAY * 1000);
+
+        MessageRecord record = store.message(id(alice), sent.id()).orElseThrow();
+        assertThat(record.recipient()).isEqualTo(id(bob));
+        assertThat(record.state()).isEqualTo(DeliveryState.SENT);
+        assertThat(record.kind()).isEqualTo("message");
+        assertThat(record.expiresAtMs()).isEqualTo(deliver.expiresAtMillis());
+        assertThat(audit("message.sent")).singleElement().satisfies(r -> {
+            assertThat(r.actor()).isEqualTo(id(alice));
+            assertThat(r.subject()).isEqualTo(id(bob));
+            assertThat(r.detail()).isEqualTo("message " + sent.id());
+        });
+    }
+
+    @Test
+    void expiresInAboveTheMaximumIsClampedToThirtyDays() {
+        Envelope sent = sign(message(bob).expiresIn(90 * DAY), alice);
+        PublishOutcome.Deliver deliver = delivered(publish(alice, bob, sent));
+        assertThat(deliver.ttlSeconds()).isEqualTo(30 * DAY);
+        assertThat(deliver.expiresAtMillis()).isEqualTo(sent.ts() + 30 * DAY * 1000);
+        assertThat(deliver.envelope().expiresIn()).as("signed value untouched").isEqualTo(90 * DAY);
+    }
+
+    @Test
+    void expiresInIsUsedAsSentBelowTheMaximum() {
+        assertThat(delivered(send(alice, bob, message(bob).expiresIn(3600L))).ttlSeconds()).isEqualTo(3600);
+        assertThat(delivered(send(alice, bob, message(bob).expiresIn(1L))).ttlSeconds()).isEqualTo(1);
+    }
+
+    @Test
+    void operatorMaximumTtlClampsToo() {
+        RelayConfig shortLived = new RelayConfig(REALM, dataDir, 120, 60, 300, PolicyMode.BLOCKLIST, 100, 100, false, 10);
+        Envelope sent = sign(message(bob), alice);
+        PublishOutcome.Deliver deliver = delivered(engineWith(shortLived).onPublish(alice.keyId(), inboxOf(bob),
+                sent.toJson()));
+        assertThat(deliver.ttlSeconds()).isEqualTo(60);
+    }
+
+    @Test
+    void timestampInThePastShortensTheRemainingTtl() {
+        PublishOutcome.Deliver aged = delivered(send(alice, bob, message(bob).ts(now() - 1_000_000).expiresIn(3600L)));
+        assertThat(aged.ttlSeconds()).isEqualTo(2600);
+        assertThat(aged.expiresAtMillis()).isEqualTo(now() + 2_600_000);
+
+        PublishOutcome.Deliver rounded = delivered(send(alice, bob, message(bob).ts(now() - 1500).expiresIn(10L)));
+        assertThat(rounded.ttlSeconds()).as("8.5 s left, rounded up").isEqualTo(9);
+
+        PublishOutcome.Deliver almostGone = delivered(send(alice, bob, message(bob).ts(now() - 9_999).expiresIn(10L)));
+        assertThat(almostGone.ttlSeconds()).as("at least 1").isEqualTo(1);
+    }
+
+    @Test
+    void otherKindsAreDeliveredToo() {
+        Envelope original = deliver(bob, alice, message(alice));
+        deliver(alice, bob, Envelope.builder(Kind.STREAM).to(bob.keyId()).inReplyTo(original.id()).seq(0)
+                .ts(now()).body("chunk"));
+        deliver(alice, bob, receiptFor(original, "read"));
+        deliver(alice, alice, message(alice));
+    }
+
+    // ------------------------------------------------------------ refusals
+
+    @Test
+    void envelopeFromAnotherKeyIsSenderMismatch() {
+        Envelope carols = sign(message(bob), carol);
+        assertThat(refusal(publish(alice, bob, carols))).isEqualTo(ErrorCode.SENDER_MISMATCH);
+        assertNotRecorded(carols);
+    }
+
+    @Test
+    void tamperedEnvelopeIsBadSignature() {
+        Envelope sent = sign(message(bob), alice);
+        byte[] tamperedTs = replace(sent, "\"ts\":" + sent.ts(), "\"ts\":" + (sent.ts() + 1));
+        byte[] tamperedBody = replace(sent, "\"body\":\"" + Base64Url.encode("hello".getBytes(StandardCharsets.UTF_8)),
+                "\"body\":\"" + Base64Url.encode("HELLO".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), tamperedTs))).isEqualTo(ErrorCode.BAD_SIGNATURE);
+        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), tamperedBody))).isEqualTo(ErrorCode.BAD_SIGNATURE);
+        assertNotRecorded(sent);
+        assertThat(delivered(publish(alice, bob, sent)).envelope()).as("the genuine one still goes").isEqualTo(sent);
+    }
+
+    @Test
+    void envelopeForAnotherRecipientIsRecipientMismatch() {
+        Envelope toBob = sign(message(bob), alice);
+        assertThat(refusal(publish(alice, carol, toBob))).isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
+        assertNotRecorded(toBob);
+
+        Envelope request = request(alice, SystemOp.RELAY_INFO, Map.of());
+        assertThat(refusal(publish(alice, bob, request))).as("a request into an inbox")
+                .isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
+        assertThat(refusal(engine.onPublish(alice.keyId(), systemAddress(), toBob.toJson())))
+                .as("a message to the system address").isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
+    }
+
+    @Test
+    void expiredEnvelopeIsRefused() {
+        Envelope justExpired = sign(message(bob).ts(now() - 10_000).expiresIn(10L), alice);
+        Envelope longExpired = sign(message(bob).ts(now() - 8 * DAY * 1000), alice);
+        Envelope clampedExpired = sign(message(bob).ts(now() - 31 * DAY * 1000).expiresIn(90 * DAY), alice);
+
+        assertThat(refusal(publish(alice, bob, justExpired))).as("now == expires_at").isEqualTo(ErrorCode.EXPIRED);
+        assertThat(refusal(publish(alice, bob, longExpired))).as("default TTL passed").isEqualTo(ErrorCode.EXPIRED);
+        assertThat(refusal(publish(alice, bob, clampedExpired))).as("expiry after the clamp").isEqualTo(ErrorCode.EXPIRED);
+        assertNotRecorded(justExpired);
+        assertNotRecorded(longExpired);
+        assertNotRecorded(clampedExpired);
+    }
+
+    @Test
+    void timestampTooFarInTheFutureIsBadTimestamp() {
+        Envelope ahead = sign(message(bob).ts(now() + 300_001), alice);
+        assertThat(refusal(publish(alice, bob, ahead))).isEqualTo(ErrorCode.BAD_TIMESTAMP);
+        assertNotRecorded(ahead);
+        assertThat(delivered(send(alice, bob, message(bob).ts(now() + 300_000))).ttlSeconds())
+                .as("300 s of skew is allowed").isEqualTo(7 * DAY + 300);
+    }
+
+    @Test
+    void malformedPayloadsAreRefusedWithTheirCodes() {
+        Envelope sent = sign(message(bob).expiresIn(5L), alice);
+        Map<String, ErrorCode> cases = Map.of(
+                "not json", ErrorCode.MALFORMED,
+                "{\"v\":1}", ErrorCode.MALFORMED,
+                "[]", ErrorCode.MALFORMED,
+                new String(replace(sent, "{\"v\":1,", "{\"v\":1,\"extra\":1,"), StandardCharsets.UTF_8), ErrorCode.MALFORMED,
+                new String(replace(sent, "\"v\":1", "\"v\":2"), StandardCharsets.UTF_8), ErrorCode.UNSUPPORTED_VERSION,
+                new String(replace(sent, "\"kind\":\"message\"", "\"kind\":\"gossip\""), StandardCharsets.UTF_8),
+                ErrorCode.UNSUPPORTED_KIND,
+                new String(replace(sent, "\"expires_in\":5", "\"expires_in\":0"), StandardCharsets.UTF_8), ErrorCode.BAD_TTL);
+        cases.forEach((payload, code) -> assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob),
+                payload.getBytes(StandardCharsets.UTF_8)))).as(payload).isEqualTo(code));
+        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), new byte[0]))).isEqualTo(ErrorCode.MALFORMED);
+        assertNotRecorded(sent);
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void oversizedPayloadOrBodyIsTooLarge() {
+        byte[] huge = new byte[Envelope.MAX_ENVELOPE_BYTES + 1];
+        Arrays.fill(huge, (byte) ' ');
+        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), huge))).isEqualTo(ErrorCode.TOO_LARGE);
+
+        Envelope sent = sign(message(bob), alice);
+        String bigBody = Base64Url.encode(new byte[Envelope.MAX_BODY_BYTES + 1]);
+        byte[] bodyTooBig = replace(sent, "\"body\":\"" + Base64Url.encode("hello".getBytes(StandardCharsets.UTF_8)) + "\"",
+                "\"body\":\"" + bigBody + "\"");
+        assertThat(bodyTooBig.length).isLessThan(Envelope.MAX_ENVELOPE_BYTES);
+        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), bodyTooBig))).isEqualTo(ErrorCode.TOO_LARGE);
+        assertNotRecorded(sent);
+
+        Envelope maxBody = sign(message(bob).body(new byte[Envelope.MAX_BODY_BYTES]), alice);
+        delivered(publish(alice, bob, maxBody));
+    }
+
+    @Test
+    void responseOrErrorFromAClientIsForbidden() {
+        Envelope original = deliver(bob, alice, message(alice));
+        Envelope response = sign(Envelope.builder(Kind.RESPONSE).to(bob.keyId()).inReplyTo(original.id()).ts(now())
+                .contentType("application/json").body("{\"op\":\"relay.info\",\"result\":{}}"), alice);
+        Envelope error = sign(Envelope.builder(Kind.ERROR).to(bob.keyId()).inReplyTo(original.id()).ts(now())
+                .contentType("application/json").body("{\"code\":\"internal\",\"message\":\"x\"}"), alice);
+
+        assertThat(refusal(publish(alice, bob, response))).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(refusal(publish(alice, bob, error))).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(refusal(publish(alice, alice, sign(Envelope.builder(Kind.ERROR).to(alice.keyId()).ts(now())
+                .body("x"), alice)))).as("even into the own inbox").isEqualTo(ErrorCode.FORBIDDEN);
+        assertNotRecorded(response);
+        assertNotRecorded(error);
+    }
+
+    @Test
+    void topicOutsideTheNamespaceIsForbiddenByDefault() {
+        Envelope sent = sign(message(bob), alice);
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), Addressing.parseMqttTopic("home/kitchen/fan"),
+                sent.toJson()));
+        assertThat(reject.code()).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(reject.reasonString()).startsWith("forbidden: ").contains("home/kitchen/fan").contains("outside");
+        assertNotRecorded(sent);
+    }
+
+    @Test
+    void topicOutsideTheNamespacePassesWhenTheOperatorAllowsIt() {
+        RelayEngine open = engineWith(config().withAllowOutsideNamespace(true));
+        assertThat(open.onPublish(alice.keyId(), Addressing.parseMqttTopic("home/kitchen/fan"), "on".getBytes()))
+                .isInstanceOf(PublishOutcome.PassThrough.class);
+        assertThat(open.onPublish(alice.keyId(), Addressing.parseArtemisAddress("orders.eu"), "{}".getBytes()))
+                .isInstanceOf(PublishOutcome.PassThrough.class);
+        assertThat(refusal(open.onPublish(alice.keyId(), Addressing.parseMqttTopic("relay/v1/other"), "x".getBytes())))
+                .as("the reserved namespace stays closed").isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void reservedOrInvalidAddressesAreForbidden() {
+        Envelope sent = sign(message(bob), alice);
+        for (String topic : new String[] {"relay/v1/other", "relay/v1/inbox/not-a-key", "relay/v1/inbox/",
+                "relay/v1/sys/extra", "relay/v1/inbox/" + id(bob) + "/x"}) {
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), Addressing.parseMqttTopic(topic),
+                    sent.toJson()));
+            assertThat(reject.code()).as(topic).isEqualTo(ErrorCode.FORBIDDEN);
+        }
+        assertNotRecorded(sent);
+    }
+
+    @Test
+    void artemisInboxAddressIsTheSameInbox() {
+        Envelope sent = sign(message(bob), alice);
+        PublishOutcome outcome = engine.onPublish(alice.keyId(),
+                Addressing.parseArtemisAddress("anycast://" + Addressing.artemisInbox(id(bob))), sent.toJson());
+        assertThat(delivered(outcome).recipient()).isEqualTo(bob.keyId());
+    }
+
+    @Test
+    void sameEnvelopeTwiceIsDuplicateAndRecordedOnce() {
+        Envelope sent = sign(message(bob), alice);
+        delivered(publish(alice, bob, sent));
+
+        PublishOutcome again = publish(alice, bob, sent);
+        assertThat(again).isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(((PublishOutcome.Duplicate) again).envelope()).isEqualTo(sent);
+
+        Envelope sameIdOtherBody = sign(message(bob).id(sent.id()).body("other"), alice);
+        assertThat(publish(alice, bob, sameIdOtherBody)).as("same (from, id)").isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(audit("message.sent")).hasSize(1);
+        assertThat(store.message(id(alice), sent.id())).isPresent();
+
+        Envelope sameIdOtherSender = sign(message(bob).id(sent.id()), carol);
+        assertThat(publish(carol, bob, sameIdOtherSender)).as("ids are per sender")
+                .isInstanceOf(PublishOutcome.Deliver.class);
+    }
+
+    @Test
+    void envelopeFromTheRelayKeyIsAdmittedWhateverThePolicy() {
+        result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
+        Envelope notice = sign(message(bob), relayKey);
+        PublishOutcome outcome = engine.onPublish(relayKey.keyId(), inboxOf(bob), notice.toJson());
+        assertThat(delivered(outcome).envelope()).isEqualTo(notice);
+        assertThat(refusal(send(alice, bob, message(bob)))).isEqualTo(ErrorCode.ACL_DENIED);
+    }
+
+    // ------------------------------------------------------------ rate limit
+
+    @Test
+    void fourthPublishWithinTheBurstIsRateLimitedUntilATokenRefills() {
+        RelayEngine limited = engineWith(config().withRate(3, 3));
+        for (int i = 0; i < 3; i++) {
+            delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        }
+        Envelope fourth = sign(message(bob), alice);
+        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), inboxOf(bob), fourth.toJson()));
+        assertThat(reject.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(reject.retryAfterSeconds()).isBetween(1L, 20L);
+        assertThat(reject.reasonString()).startsWith("rate_limited: retry_after=" + reject.retryAfterSeconds());
+        assertNotRecorded(fourth);
+
+        Envelope request = request(alice, SystemOp.RELAY_INFO, Map.of());
+        assertThat(refusal(limited.onPublish(alice.keyId(), systemAddress(), request.toJson())))
+                .as("requests take tokens from the same bucket").isEqualTo(ErrorCode.RATE_LIMITED);
+
+        clock.advanceSeconds(19);
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), fourth.toJson()))).isEqualTo(ErrorCode.RATE_LIMITED);
+        clock.advanceSeconds(20);
+        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+                .as("only one token came back").isEqualTo(ErrorCode.RATE_LIMITED);
+    }
+
+    @Test
+    void rateLimitIsPerIdentity() {
+        RelayEngine limited = engineWith(config().withRate(3, 3));
+        for (int i = 0; i < 3; i++) {
+            delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        }
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        for (int i = 0; i < 3; i++) {
+            delivered(limited.onPublish(bob.keyId(), inboxOf(alice), sign(message(alice), bob).toJson()));
+        }
+        assertThat(refusal(limited.onPublish(bob.keyId(), inboxOf(alice), sign(message(alice), bob).toJson())))
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+    }
+
+    @Test
+    void everyPublishIntoTheNamespaceTakesAToken() {
+        RelayEngine limited = engineWith(config().withRate(3, 3));
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), "junk".getBytes())))
+                .isEqualTo(ErrorCode.MALFORMED);
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(carol), sign(message(bob), alice).toJson())))
+                .isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
+        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+    }
+
+    // ------------------------------------------------------------ error envelopes
+
+    @Test
+    void errorEnvelopeForAParseableRefusalNamesTheRefusedId() throws Exception {
+        result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
+        Envelope refused = sign(message(bob), carol);
+        PublishOutcome.Reject reject = rejected(publish(carol, bob, refused));
+        assertThat(reject.code()).isEqualTo(ErrorCode.ACL_DENIED);
+
+        Envelope error = engine.errorEnvelope(carol.keyId(), refused.toJson(), reject.error());
+        assertThat(error.kind()).isEqualTo(Kind.ERROR);
+        assertThat(error.verify()).isEqualTo(engine.relayKeyId());
+        assertThat(error.to()).isEqualTo(id(carol));
+        assertThat(error.inReplyTo()).isEqualTo(refused.id());
+        assertThat(error.contentType()).isEqualTo("application/json");
+        assertThat(error.ts()).isEqualTo(now());
+        JsonNode body = body(error);
+        assertThat(fieldNames(body)).containsExactlyInAnyOrder("code", "message");
+        assertThat(body.get("code").asText()).isEqualTo("acl_denied");
+        assertThat(body.get("message").asText()).isEqualTo(reject.error().getMessage());
+        assertThat(Envelope.parse(error.toJson())).as("the error envelope parses").isEqualTo(error);
+    }
+
+    @Test
+    void errorEnvelopeForABadSignatureStillPointsAtTheId() throws Exception {
+        Envelope sent = sign(message(bob), alice);
+        byte[] tampered = replace(sent, "\"ts\":" + sent.ts(), "\"ts\":" + (sent.ts() + 1));
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), tampered));
+        Envelope error = engine.errorEnvelope(alice.keyId(), tampered, reject.error());
+        assertThat(error.inReplyTo()).isEqualTo(sent.id());
+        assertThat(body(error).get("code").asText()).isEqualTo("bad_signature");
+        assertThat(error.verify()).isEqualTo(engine.relayKeyId());
+    }
+
+    @Test
+    void errorEnvelopeForGarbageHasNoInReplyTo() throws Exception {
+        byte[] garbage = "\u0000\u00ffnot an envelope".getBytes(StandardCharsets.ISO_8859_1);
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), garbage));
+        Envelope error = engine.errorEnvelope(alice.keyId(), garbage, reject.error());
+        assertThat(error.inReplyTo()).isNull();
+        assertThat(error.kind()).isEqualTo(Kind.ERROR);
+        assertThat(error.verify()).isEqualTo(engine.relayKeyId());
+        assertThat(error.to()).isEqualTo(id(alice));
+        JsonNode body = body(error);
+        assertThat(fieldNames(body)).containsExactlyInAnyOrder("code", "message");
+        assertThat(body.get("code").asText()).isEqualTo("malformed");
+
+        Envelope forNull = engine.errorEnvelope(alice.keyId(), null,
+                new RelayException(ErrorCode.TOO_LARGE, "too big"));
+        assertThat(forNull.inReplyTo()).isNull();
+        assertThat(body(forNull).get("message").asText()).isEqualTo("too big");
+    }
+
+    @Test
+    void rateLimitedErrorEnvelopeCarriesRetryAfter() throws Exception {
+        RelayEngine limited = engineWith(config().withRate(1, 1));
+        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        Envelope second = sign(message(bob), alice);
+        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), inboxOf(bob), second.toJson()));
+        assertThat(reject.retryAfterSeconds()).isEqualTo(60);
+
+        Envelope error = limited.errorEnvelope(alice.keyId(), second.toJson(), reject.error());
+        JsonNode body = body(error);
+        assertThat(body.get("code").asText()).isEqualTo("rate_limited");
+        assertThat(body.get("message").asText()).startsWith("retry_after=60");
+        assertThat(body.path("retry_after").isIntegralNumber()).as("SPEC §3.5.6 retry_after member: %s", body).isTrue();
+        assertThat(body.get("retry_after").asLong()).isEqualTo(reject.retryAfterSeconds());
+        assertThat(error.inReplyTo()).isEqualTo(second.id());
+    }
+
+    @Test
+    void refusedPublishLeavesTheAuditLogAlone() {
+        send(alice, bob, message(bob).ts(now() + 400_000));
+        send(alice, carol, message(bob));
+        engine.onPublish(alice.keyId(), Addressing.parseMqttTopic("x/y"), new byte[] {1});
+        assertThat(audit()).isEmpty();
+        assertThat(store.verifyAuditChain().intact()).isTrue();
+    }
+
+    @Test
+    void threadedMessagesKeepTheirEnvelope() {
+        String thread = MessageId.generate(now());
+        Envelope threaded = deliver(alice, bob, message(bob).threadId(thread));
+        Envelope plain = deliver(alice, bob, message(bob));
+        assertThat(store.message(id(alice), threaded.id()).orElseThrow().envelope()).isEqualTo(threaded.toJson());
+        assertThat(store.message(id(alice), plain.id()).orElseThrow().envelope()).isNull();
+        assertThat(audit("message.sent")).extracting(AuditRecord::detail)
+                .containsExactly("message " + threaded.id(), "message " + plain.id());
+    }
+}
