@@ -144,7 +144,7 @@ abstract class EngineTestSupport {
 
     /** The code of the RelayException the call throws (fails if it throws nothing). */
     static ErrorCode failureCode(ThrowingCallable call) {
-        RelayException e = catchThrowableOfType(call, RelayException.class);
+        RelayException e = catchThrowableOfType(RelayException.class, call);
         assertThat(e).as("expected a RelayException").isNotNull();
         return e.code();
     }

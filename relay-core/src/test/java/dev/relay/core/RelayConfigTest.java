@@ -33,7 +33,7 @@ class RelayConfigTest {
     Path dir;
 
     private static RelayConfigException configFailure(ThrowingCallable call) {
-        RelayConfigException e = catchThrowableOfType(call, RelayConfigException.class);
+        RelayConfigException e = catchThrowableOfType(RelayConfigException.class, call);
         assertThat(e).as("expected a RelayConfigException").isNotNull();
         return e;
     }

@@ -12,134 +12,134 @@ import java.util.Optional;
 /** Per-identity state: the connect-token replay cache, presence and inbox policies. */
 final class SqliteIdentities {
 
-  private final SqliteDatabase db;
+    private final SqliteDatabase db;
 
-  SqliteIdentities(SqliteDatabase db) {
-    this.db = db;
-  }
-
-  boolean rememberNonce(String keyId, String nonce, long expiresAtMs) {
-    return db.call("remembering a connect nonce", () -> {
-      // The primary key makes check-and-insert one atomic statement.
-      PreparedStatement insert = db.statement(
-          "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-      insert.setString(1, keyId);
-      insert.setString(2, nonce);
-      insert.setLong(3, expiresAtMs);
-      return insert.executeUpdate() == 1;
-    });
-  }
-
-  int pruneNonces(long nowMs) {
-    return db.call("pruning connect nonces", () -> {
-      PreparedStatement delete = db.statement("DELETE FROM nonces WHERE expires_at <= ?");
-      delete.setLong(1, nowMs);
-      return delete.executeUpdate();
-    });
-  }
-
-  void recordConnected(String keyId, long atMs) {
-    db.call("recording a connect", () -> {
-      PreparedStatement upsert = db.statement(
-          "INSERT INTO identities (key_id, first_seen, last_seen, sessions) VALUES (?, ?, ?, 1)"
-              + " ON CONFLICT (key_id) DO UPDATE SET sessions = sessions + 1,"
-              + " last_seen = max(last_seen, excluded.last_seen)");
-      upsert.setString(1, keyId);
-      upsert.setLong(2, atMs);
-      upsert.setLong(3, atMs);
-      return upsert.executeUpdate();
-    });
-  }
-
-  void recordDisconnected(String keyId, long atMs) {
-    db.call("recording a disconnect", () -> {
-      // max(..., 0): a disconnect without a matching connect (e.g. after resetPresence) must not go negative.
-      PreparedStatement update = db.statement(
-          "UPDATE identities SET sessions = max(sessions - 1, 0), last_seen = max(last_seen, ?) WHERE key_id = ?");
-      update.setLong(1, atMs);
-      update.setString(2, keyId);
-      return update.executeUpdate();
-    });
-  }
-
-  Optional<Presence> presence(String keyId) {
-    return db.call("reading presence", () -> {
-      PreparedStatement select = db.statement(
-          "SELECT sessions, last_seen, first_seen FROM identities WHERE key_id = ?");
-      select.setString(1, keyId);
-      try (ResultSet rs = select.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new Presence(rs.getLong(1) > 0, rs.getLong(2), rs.getLong(3)))
-            : Optional.empty();
-      }
-    });
-  }
-
-  void resetPresence(long nowMs) {
-    db.call("resetting presence", () -> {
-      PreparedStatement update = db.statement(
-          "UPDATE identities SET sessions = 0, last_seen = max(last_seen, ?) WHERE sessions > 0");
-      update.setLong(1, nowMs);
-      return update.executeUpdate();
-    });
-  }
-
-  Optional<PolicyRecord> policy(String keyId) {
-    return db.call("reading an inbox policy", () -> {
-      PreparedStatement select = db.statement("SELECT mode, updated_at FROM policies WHERE key_id = ?");
-      select.setString(1, keyId);
-      String mode;
-      long updatedAt;
-      try (ResultSet rs = select.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        mode = rs.getString(1);
-        updatedAt = rs.getLong(2);
-      }
-      List<String> allow = new ArrayList<>();
-      List<String> block = new ArrayList<>();
-      PreparedStatement entries = db.statement(
-          "SELECT list, member FROM policy_entries WHERE key_id = ? ORDER BY list, pos");
-      entries.setString(1, keyId);
-      try (ResultSet rs = entries.executeQuery()) {
-        while (rs.next()) {
-          ("allow".equals(rs.getString(1)) ? allow : block).add(rs.getString(2));
-        }
-      }
-      return Optional.of(new PolicyRecord(mode, allow, block, updatedAt));
-    });
-  }
-
-  void savePolicy(String keyId, PolicyRecord policy) {
-    db.inTransaction("saving an inbox policy", () -> {
-      PreparedStatement upsert = db.statement(
-          "INSERT INTO policies (key_id, mode, updated_at) VALUES (?, ?, ?)"
-              + " ON CONFLICT (key_id) DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at");
-      upsert.setString(1, keyId);
-      upsert.setString(2, policy.mode());
-      upsert.setLong(3, policy.updatedAtMs());
-      upsert.executeUpdate();
-      PreparedStatement clear = db.statement("DELETE FROM policy_entries WHERE key_id = ?");
-      clear.setString(1, keyId);
-      clear.executeUpdate();
-      PreparedStatement insert = db.statement(
-          "INSERT INTO policy_entries (key_id, list, pos, member) VALUES (?, ?, ?, ?)");
-      addEntries(insert, keyId, "allow", policy.allow());
-      addEntries(insert, keyId, "block", policy.block());
-      insert.executeBatch();
-      return null;
-    });
-  }
-
-  private static void addEntries(PreparedStatement insert, String keyId, String list, List<String> members)
-      throws SQLException {
-    for (int pos = 0; pos < members.size(); pos++) {
-      insert.setString(1, keyId);
-      insert.setString(2, list);
-      insert.setInt(3, pos);
-      insert.setString(4, members.get(pos));
-      insert.addBatch();
+    SqliteIdentities(SqliteDatabase db) {
+        this.db = db;
     }
-  }
+
+    boolean rememberNonce(String keyId, String nonce, long expiresAtMs) {
+        return db.call("remembering a connect nonce", () -> {
+            // The primary key makes check-and-insert one atomic statement.
+            PreparedStatement insert = db.statement(
+                    "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+            insert.setString(1, keyId);
+            insert.setString(2, nonce);
+            insert.setLong(3, expiresAtMs);
+            return insert.executeUpdate() == 1;
+        });
+    }
+
+    int pruneNonces(long nowMs) {
+        return db.call("pruning connect nonces", () -> {
+            PreparedStatement delete = db.statement("DELETE FROM nonces WHERE expires_at <= ?");
+            delete.setLong(1, nowMs);
+            return delete.executeUpdate();
+        });
+    }
+
+    void recordConnected(String keyId, long atMs) {
+        db.call("recording a connect", () -> {
+            PreparedStatement upsert = db.statement(
+                    "INSERT INTO identities (key_id, first_seen, last_seen, sessions) VALUES (?, ?, ?, 1)"
+                            + " ON CONFLICT (key_id) DO UPDATE SET sessions = sessions + 1,"
+                            + " last_seen = max(last_seen, excluded.last_seen)");
+            upsert.setString(1, keyId);
+            upsert.setLong(2, atMs);
+            upsert.setLong(3, atMs);
+            return upsert.executeUpdate();
+        });
+    }
+
+    void recordDisconnected(String keyId, long atMs) {
+        db.call("recording a disconnect", () -> {
+            // max(..., 0): a disconnect without a matching connect (e.g. after resetPresence) must not go negative.
+            PreparedStatement update = db.statement(
+                    "UPDATE identities SET sessions = max(sessions - 1, 0), last_seen = max(last_seen, ?) WHERE key_id = ?");
+            update.setLong(1, atMs);
+            update.setString(2, keyId);
+            return update.executeUpdate();
+        });
+    }
+
+    Optional<Presence> presence(String keyId) {
+        return db.call("reading presence", () -> {
+            PreparedStatement select = db.statement(
+                    "SELECT sessions, last_seen, first_seen FROM identities WHERE key_id = ?");
+            select.setString(1, keyId);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new Presence(rs.getLong(1) > 0, rs.getLong(2), rs.getLong(3)))
+                        : Optional.empty();
+            }
+        });
+    }
+
+    void resetPresence(long nowMs) {
+        db.call("resetting presence", () -> {
+            PreparedStatement update = db.statement(
+                    "UPDATE identities SET sessions = 0, last_seen = max(last_seen, ?) WHERE sessions > 0");
+            update.setLong(1, nowMs);
+            return update.executeUpdate();
+        });
+    }
+
+    Optional<PolicyRecord> policy(String keyId) {
+        return db.call("reading an inbox policy", () -> {
+            PreparedStatement select = db.statement("SELECT mode, updated_at FROM policies WHERE key_id = ?");
+            select.setString(1, keyId);
+            String mode;
+            long updatedAt;
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                mode = rs.getString(1);
+                updatedAt = rs.getLong(2);
+            }
+            List<String> allow = new ArrayList<>();
+            List<String> block = new ArrayList<>();
+            PreparedStatement entries = db.statement(
+                    "SELECT list, member FROM policy_entries WHERE key_id = ? ORDER BY list, pos");
+            entries.setString(1, keyId);
+            try (ResultSet rs = entries.executeQuery()) {
+                while (rs.next()) {
+                    ("allow".equals(rs.getString(1)) ? allow : block).add(rs.getString(2));
+                }
+            }
+            return Optional.of(new PolicyRecord(mode, allow, block, updatedAt));
+        });
+    }
+
+    void savePolicy(String keyId, PolicyRecord policy) {
+        db.inTransaction("saving an inbox policy", () -> {
+            PreparedStatement upsert = db.statement(
+                    "INSERT INTO policies (key_id, mode, updated_at) VALUES (?, ?, ?)"
+                            + " ON CONFLICT (key_id) DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at");
+            upsert.setString(1, keyId);
+            upsert.setString(2, policy.mode());
+            upsert.setLong(3, policy.updatedAtMs());
+            upsert.executeUpdate();
+            PreparedStatement clear = db.statement("DELETE FROM policy_entries WHERE key_id = ?");
+            clear.setString(1, keyId);
+            clear.executeUpdate();
+            PreparedStatement insert = db.statement(
+                    "INSERT INTO policy_entries (key_id, list, pos, member) VALUES (?, ?, ?, ?)");
+            addEntries(insert, keyId, "allow", policy.allow());
+            addEntries(insert, keyId, "block", policy.block());
+            insert.executeBatch();
+            return null;
+        });
+    }
+
+    private static void addEntries(PreparedStatement insert, String keyId, String list, List<String> members)
+            throws SQLException {
+        for (int pos = 0; pos < members.size(); pos++) {
+            insert.setString(1, keyId);
+            insert.setString(2, list);
+            insert.setInt(3, pos);
+            insert.setString(4, members.get(pos));
+            insert.addBatch();
+        }
+    }
 }

@@ -15,49 +15,49 @@ import org.junit.jupiter.api.io.TempDir;
 /** A fresh store file per test, plus raw JDBC access for checks the SPI cannot make. */
 abstract class StoreTestSupport {
 
-  @TempDir Path dir;
-  SqliteRelayStore store;
+    @TempDir Path dir;
+    SqliteRelayStore store;
 
-  @BeforeEach
-  void openStore() {
-    store = SqliteRelayStore.open(file());
-  }
-
-  @AfterEach
-  void closeStore() {
-    if (store != null) {
-      store.close();
+    @BeforeEach
+    void openStore() {
+        store = SqliteRelayStore.open(file());
     }
-  }
 
-  Path file() {
-    return dir.resolve("relay.db");
-  }
-
-  SqliteRelayStore reopen() {
-    store.close();
-    store = SqliteRelayStore.open(file());
-    return store;
-  }
-
-  Connection raw() throws SQLException {
-    return DriverManager.getConnection("jdbc:sqlite:" + file());
-  }
-
-  void rawExec(String... sql) throws SQLException {
-    try (Connection c = raw(); Statement s = c.createStatement()) {
-      for (String each : sql) {
-        s.executeUpdate(each);
-      }
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
     }
-  }
 
-  static MessageRecord message(String sender, String id, String recipient, String thread, long ts, long expiresAt) {
-    return new MessageRecord(sender, id, recipient, thread, null, "message", ts, expiresAt, DeliveryState.SENT,
-        (sender + ">" + recipient + ":" + id).getBytes(StandardCharsets.UTF_8));
-  }
+    Path file() {
+        return dir.resolve("relay.db");
+    }
 
-  static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
+    SqliteRelayStore reopen() {
+        store.close();
+        store = SqliteRelayStore.open(file());
+        return store;
+    }
+
+    Connection raw() throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + file());
+    }
+
+    void rawExec(String... sql) throws SQLException {
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            for (String each : sql) {
+                s.executeUpdate(each);
+            }
+        }
+    }
+
+    static MessageRecord message(String sender, String id, String recipient, String thread, long ts, long expiresAt) {
+        return new MessageRecord(sender, id, recipient, thread, null, "message", ts, expiresAt, DeliveryState.SENT,
+                (sender + ">" + recipient + ":" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 }
