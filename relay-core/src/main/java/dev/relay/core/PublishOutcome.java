@@ -18,6 +18,13 @@ public sealed interface PublishOutcome {
     }
 
     /**
+     * The broker cannot queue for the recipient (no session): the engine parked the envelope in its store. Acknowledge
+     * success to the sender and route nothing; the adapter hands parked messages over when the recipient connects.
+     */
+    record Parked(KeyId recipient, Envelope envelope, long expiresAtMillis) implements PublishOutcome {
+    }
+
+    /**
      * A system request was answered: drop the publish itself and put {@code reply} (signed by the relay) into the
      * requester's inbox.
      */

@@ -67,7 +67,8 @@ public record RelayConfig(
     }
 
     /**
-     * Reads settings from string properties (keys as the constants above); missing keys keep their defaults,
+     * Reads settings from string properties (keys as the constants above); {@value #REALM} is required, other
+     * missing keys keep their defaults,
      * unknown {@code relay.*} keys are refused so that a typo does not silently fall back to a default.
      */
     public static RelayConfig fromProperties(Map<String, String> properties, Path defaultDataDir) {
@@ -77,10 +78,14 @@ public record RelayConfig(
             throw new RelayConfigException(unknown.iterator().next(), properties.get(unknown.iterator().next()),
                     "unknown setting; known settings are " + new TreeSet<>(KEYS));
         }
+        if (!properties.containsKey(REALM)) {
+            // No default on purpose: the realm is what makes a token useless at any other relay (SPEC §2.3).
+            throw new RelayConfigException(REALM, null, "required; name this relay, e.g. relay.realm=home-lab");
+        }
         Path dataDir = properties.containsKey(DATA_DIR) ? Path.of(properties.get(DATA_DIR)) : defaultDataDir;
-        RelayConfig d = defaults(properties.getOrDefault(REALM, "relay"), dataDir);
+        RelayConfig d = defaults(properties.get(REALM), dataDir);
         return new RelayConfig(
-                properties.getOrDefault(REALM, d.realm),
+                d.realm,
                 d.dataDir,
                 number(properties, TOKEN_WINDOW, d.tokenWindowSeconds),
                 number(properties, MAX_TTL, d.maxTtlSeconds),

@@ -56,6 +56,7 @@ public final class RelayEngine implements AutoCloseable {
     private final KeyIdCache keyIds = new KeyIdCache(100_000);
     private final SystemRequests systemRequests;
     private final SecureRandom random = new SecureRandom();
+    private volatile BrokerSessions brokerSessions = BrokerSessions.ALWAYS;
 
     RelayEngine(RelayConfig config, RelayStore store, RelayKeyPair relayKey, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -233,6 +234,14 @@ public final class RelayEngine implements AutoCloseable {
         }
         Receipt receipt = envelope.kind() == Kind.RECEIPT ? Receipt.parse(envelope) : null;
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
+        boolean park = !brokerSessions.canQueueFor(recipient);
+        if (park) {
+            // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
+            if (store.message(sender.toString(), envelope.id()).isPresent()) {
+                return new PublishOutcome.Duplicate(envelope);
+            }
+            requireParkingRoom(recipient, now);
+        }
         boolean fresh = store.recordMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
                 envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
                 DeliveryState.SENT, envelope.threadId() != null ? envelope.toJson() : null));
@@ -244,6 +253,10 @@ public final class RelayEngine implements AutoCloseable {
         }
         store.appendAudit(new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
                 envelope.kind().wireName() + " " + envelope.id()));
+        if (park) {
+            store.park(recipient.toString(), envelope.toJson(), expiresAt);
+            return new PublishOutcome.Parked(recipient, envelope, expiresAt);
+        }
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
     }
 
@@ -326,18 +339,19 @@ public final class RelayEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- parking
 
-    /**
-     * Parks a delivered message for a recipient the broker cannot queue for (no session yet, or it expired).
-     * Refuses with {@link ErrorCode#QUEUE_FULL} at the per-recipient bound; the sender should be told.
-     */
-    public void park(PublishOutcome.Deliver delivery) throws RelayException {
-        long now = clock.millis();
-        String recipient = delivery.recipient().toString();
-        if (store.parkedCount(recipient, now) >= config.maxParkedPerRecipient()) {
+    private void requireParkingRoom(KeyId recipient, long now) throws RelayException {
+        if (store.parkedCount(recipient.toString(), now) >= config.maxParkedPerRecipient()) {
             throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
                     + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
         }
-        store.park(recipient, delivery.envelope().toJson(), delivery.expiresAtMillis());
+    }
+
+    /**
+     * Tells the engine which recipients the broker can queue for; the others get their messages parked in the store
+     * ({@link PublishOutcome.Parked}) until {@link #parked} hands them to the adapter on connect.
+     */
+    public void useBrokerSessions(BrokerSessions sessions) {
+        this.brokerSessions = Objects.requireNonNull(sessions, "sessions");
     }
 
     /** Unexpired parked messages for {@code recipient}, oldest first; remove each with {@link #unpark} once handed on. */
@@ -357,10 +371,13 @@ public final class RelayEngine implements AutoCloseable {
      */
     public Envelope errorEnvelope(KeyId publisher, byte[] refusedPayload, RelayException error) {
         String inReplyTo = null;
-        try {
-            inReplyTo = Envelope.parse(refusedPayload).id();
-        } catch (RelayException unparseable) {
-            // No id to point at; the error goes out without in_reply_to.
+        boolean examined = error.code() != ErrorCode.RATE_LIMITED && error.code() != ErrorCode.TOO_LARGE;
+        if (examined) {
+            try {
+                inReplyTo = Envelope.parse(refusedPayload).id();
+            } catch (RelayException unparseable) {
+                // No id to point at; the error goes out without in_reply_to.
+            }
         }
         return systemRequests.error(publisher, inReplyTo, error);
     }

@@ -74,6 +74,10 @@ final class SystemRequests {
         } catch (RelayException e) {
             LOG.debug("System request {} by {} refused: {}", request.id(), requester, e.reasonString());
             return error(requester, request.id(), e);
+        } catch (RuntimeException e) {
+            // The request is already recorded, so a retry would be a duplicate: answer it now, as internal.
+            LOG.error("System request {} ({}) by {} failed inside the relay", request.id(), request.kind(), requester, e);
+            return error(requester, request.id(), new RelayException(ErrorCode.INTERNAL, "relay internal error"));
         }
     }
 
@@ -277,10 +281,11 @@ final class SystemRequests {
 
     private JsonNode presenceGet(KeyId requester, Args args) throws RelayException {
         args.only("key_ids");
-        List<String> keys = args.keyList("key_ids");
-        if (keys.isEmpty() || keys.size() > MAX_PRESENCE_KEYS) {
-            throw new RelayException(ErrorCode.MALFORMED, "key_ids must hold 1.." + MAX_PRESENCE_KEYS + " key ids");
+        JsonNode requested = args.node("key_ids");
+        if (!requested.isArray() || requested.isEmpty() || requested.size() > MAX_PRESENCE_KEYS) {
+            throw new RelayException(ErrorCode.MALFORMED, "key_ids must be an array of 1.." + MAX_PRESENCE_KEYS + " key ids");
         }
+        List<String> keys = args.keyList("key_ids");
         ObjectNode result = Json.MAPPER.createObjectNode();
         ObjectNode presence = result.putObject("presence");
         for (String key : keys) {
@@ -394,6 +399,9 @@ final class SystemRequests {
 
         /** Requests act on the requester's own data; naming another owner is refused with not_owner. */
         void requireOwner(KeyId requester) throws RelayException {
+            if (has("owner") && !args.get("owner").isTextual()) {
+                throw new RelayException(ErrorCode.MALFORMED, "argument 'owner' must be a key id string");
+            }
             if (has("owner") && !requester.toString().equals(args.get("owner").asText())) {
                 throw new RelayException(ErrorCode.NOT_OWNER, "only " + args.get("owner").asText()
                         + " may change or read its own settings");
@@ -409,7 +417,8 @@ final class SystemRequests {
 
         String text(String name, int maxLength) throws RelayException {
             JsonNode value = node(name);
-            if (!value.isTextual() || value.asText().isEmpty() || value.asText().length() > maxLength) {
+            int length = value.isTextual() ? value.asText().codePointCount(0, value.asText().length()) : 0;
+            if (length < 1 || length > maxLength) {
                 throw new RelayException(ErrorCode.MALFORMED, "argument '" + name + "' must be a string of 1.." + maxLength + " chars");
             }
             return value.asText();

@@ -9,6 +9,8 @@ import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.MessageId;
+import dev.relay.protocol.RelayKeyPair;
+import dev.relay.protocol.Ttl;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +22,24 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
         return super.config().withMaxParkedPerRecipient(3);
     }
 
-    private PublishOutcome.Deliver deliveryTo(Envelope.Builder builder) {
-        return delivered(publish(alice, bob, sign(builder, alice)));
+    /** Bob and Carol have no broker session (never connected): their messages are parked by the engine. */
+    private void onlyAliceHasABrokerSession() {
+        engine.useBrokerSessions(recipient -> recipient.equals(alice.keyId()));
+    }
+
+    /** Alice sends to Bob; the engine must park it. */
+    private Envelope parkedFor(RelayKeyPair recipient, Envelope.Builder builder) {
+        Envelope envelope = sign(builder, alice);
+        PublishOutcome outcome = publish(alice, recipient, envelope);
+        assertThat(outcome).as("outcome of %s", envelope).isInstanceOf(PublishOutcome.Parked.class);
+        PublishOutcome.Parked parked = (PublishOutcome.Parked) outcome;
+        assertThat(parked.recipient()).isEqualTo(recipient.keyId());
+        assertThat(parked.envelope()).isEqualTo(envelope);
+        return envelope;
+    }
+
+    private Envelope parked(Envelope.Builder builder) {
+        return parkedFor(bob, builder);
     }
 
     private List<String> parkedIds(int limit) {
@@ -37,91 +55,96 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
     // ------------------------------------------------------------ parking
 
     @Test
-    void parksUpToTheLimitThenQueueFull() throws Exception {
-        PublishOutcome.Deliver d1 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d2 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d3 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d4 = deliveryTo(message(bob));
-        engine.park(d1);
-        engine.park(d2);
-        engine.park(d3);
+    void recipientsWithABrokerSessionAreDeliveredNotParked() {
+        onlyAliceHasABrokerSession();
+        assertThat(send(bob, alice, message(alice))).isInstanceOf(PublishOutcome.Deliver.class);
+        assertThat(engine.parked(alice.keyId(), 10)).isEmpty();
+    }
 
-        assertThat(failureCode(() -> engine.park(d4))).isEqualTo(ErrorCode.QUEUE_FULL);
+    @Test
+    void parksUpToTheLimitThenQueueFullWithoutRecordingTheRefusedMessage() {
+        onlyAliceHasABrokerSession();
+        Envelope m1 = parked(message(bob));
+        Envelope m2 = parked(message(bob).expiresIn(3600L));
+        Envelope m3 = parked(message(bob));
+        Envelope m4 = sign(message(bob), alice);
+
+        assertThat(refusal(publish(alice, bob, m4))).isEqualTo(ErrorCode.QUEUE_FULL);
+        assertNotRecorded(m4);
 
         List<ParkedMessage> parked = engine.parked(bob.keyId(), 10);
-        assertThat(parked).hasSize(3);
-        assertThat(parked).extracting(ParkedMessage::envelope)
-                .containsExactly(d1.envelope().toJson(), d2.envelope().toJson(), d3.envelope().toJson());
-        assertThat(parked).extracting(ParkedMessage::expiresAtMs).containsExactly(d1.expiresAtMillis(),
-                d2.expiresAtMillis(), d3.expiresAtMillis());
+        assertThat(parked).extracting(ParkedMessage::envelope).containsExactly(m1.toJson(), m2.toJson(), m3.toJson());
+        assertThat(parked).extracting(ParkedMessage::expiresAtMs).containsExactly(
+                m1.expiresAtMillis(Ttl.MAX_SECONDS), m2.expiresAtMillis(Ttl.MAX_SECONDS), m3.expiresAtMillis(Ttl.MAX_SECONDS));
         assertThat(parked).extracting(ParkedMessage::seq).isSorted().doesNotHaveDuplicates();
         assertThat(parked).allSatisfy(p -> assertThat(p.recipient()).isEqualTo(id(bob)));
-        assertThat(engine.parked(alice.keyId(), 10)).as("per recipient").isEmpty();
-        assertThat(parkedIds(2)).containsExactly(d1.envelope().id(), d2.envelope().id());
+        assertThat(parkedIds(2)).containsExactly(m1.id(), m2.id());
 
-        engine.park(delivered(publish(alice, carol, sign(message(carol), alice))));
+        parkedFor(carol, message(carol));
         assertThat(engine.parked(carol.keyId(), 10)).as("the limit is per recipient").hasSize(1);
     }
 
     @Test
-    void unparkRemovesAndMakesRoom() throws Exception {
-        PublishOutcome.Deliver d1 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d2 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d3 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d4 = deliveryTo(message(bob));
-        engine.park(d1);
-        engine.park(d2);
-        engine.park(d3);
+    void aParkedMessageSentAgainIsADuplicate() {
+        onlyAliceHasABrokerSession();
+        Envelope m1 = parked(message(bob));
+        assertThat(publish(alice, bob, m1)).isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(parkedIds(10)).containsExactly(m1.id());
+    }
 
-        List<ParkedMessage> parked = engine.parked(bob.keyId(), 10);
-        engine.unpark(List.of(parked.get(0).seq()));
-        assertThat(parkedIds(10)).containsExactly(d2.envelope().id(), d3.envelope().id());
+    @Test
+    void unparkRemovesAndMakesRoomSoTheRefusedMessageCanBeSentAgain() {
+        onlyAliceHasABrokerSession();
+        Envelope m1 = parked(message(bob));
+        Envelope m2 = parked(message(bob));
+        Envelope m3 = parked(message(bob));
+        Envelope m4 = sign(message(bob), alice);
+        assertThat(refusal(publish(alice, bob, m4))).isEqualTo(ErrorCode.QUEUE_FULL);
 
-        engine.park(d4);
-        assertThat(parkedIds(10)).containsExactly(d2.envelope().id(), d3.envelope().id(), d4.envelope().id());
+        engine.unpark(List.of(engine.parked(bob.keyId(), 10).get(0).seq()));
+        assertThat(parkedIds(10)).containsExactly(m2.id(), m3.id());
+
+        assertThat(publish(alice, bob, m4)).as("the same envelope again, now that there is room")
+                .isInstanceOf(PublishOutcome.Parked.class);
+        assertThat(parkedIds(10)).containsExactly(m2.id(), m3.id(), m4.id());
 
         engine.unpark(engine.parked(bob.keyId(), 10).stream().map(ParkedMessage::seq).toList());
         assertThat(engine.parked(bob.keyId(), 10)).isEmpty();
         engine.unpark(List.of());
         engine.unpark(List.of(987_654L));
+        assertThat(m1.id()).isNotNull();
     }
 
     @Test
-    void expiredParkedMessagesAreSkippedAndDoNotCount() throws Exception {
-        PublishOutcome.Deliver shortLived = deliveryTo(message(bob).expiresIn(10L));
-        PublishOutcome.Deliver d2 = deliveryTo(message(bob));
-        engine.park(shortLived);
-        engine.park(d2);
+    void expiredParkedMessagesAreSkippedAndDoNotCount() {
+        onlyAliceHasABrokerSession();
+        parked(message(bob).expiresIn(10L));
+        Envelope m2 = parked(message(bob));
 
         clock.advanceSeconds(10);
-        assertThat(parkedIds(10)).containsExactly(d2.envelope().id());
+        assertThat(parkedIds(10)).containsExactly(m2.id());
 
-        PublishOutcome.Deliver d3 = deliveryTo(message(bob));
-        PublishOutcome.Deliver d4 = deliveryTo(message(bob));
-        engine.park(d3);
-        engine.park(d4);
-        PublishOutcome.Deliver d5 = deliveryTo(message(bob));
-        assertThat(failureCode(() -> engine.park(d5))).isEqualTo(ErrorCode.QUEUE_FULL);
-        assertThat(parkedIds(10)).containsExactly(d2.envelope().id(), d3.envelope().id(), d4.envelope().id());
+        Envelope m3 = parked(message(bob));
+        Envelope m4 = parked(message(bob));
+        assertThat(refusal(send(alice, bob, message(bob)))).isEqualTo(ErrorCode.QUEUE_FULL);
+        assertThat(parkedIds(10)).containsExactly(m2.id(), m3.id(), m4.id());
     }
 
     @Test
-    void housekeepingDeletesExpiredParkedMessages() throws Exception {
+    void housekeepingDeletesExpiredParkedMessages() {
+        onlyAliceHasABrokerSession();
         long start = now();
-        PublishOutcome.Deliver shortLived = deliveryTo(message(bob).expiresIn(10L));
-        PublishOutcome.Deliver longLived = deliveryTo(message(bob));
-        engine.park(shortLived);
-        engine.park(longLived);
+        Envelope shortLived = parked(message(bob).expiresIn(10L));
+        Envelope longLived = parked(message(bob));
 
         clock.advanceSeconds(10);
         clock.setMillis(start);
-        assertThat(parkedIds(10)).as("still stored before housekeeping")
-                .containsExactly(shortLived.envelope().id(), longLived.envelope().id());
+        assertThat(parkedIds(10)).as("still stored before housekeeping").containsExactly(shortLived.id(), longLived.id());
 
         clock.advanceSeconds(10);
         engine.housekeeping();
         clock.setMillis(start);
-        assertThat(parkedIds(10)).as("deleted by housekeeping").containsExactly(longLived.envelope().id());
+        assertThat(parkedIds(10)).as("deleted by housekeeping").containsExactly(longLived.id());
     }
 
     // ------------------------------------------------------------ housekeeping

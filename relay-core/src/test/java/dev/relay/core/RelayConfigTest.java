@@ -38,8 +38,22 @@ class RelayConfigTest {
         return e;
     }
 
+    /** Reads properties as an operator wrote them, plus the required realm where the test does not set one. */
+    private static RelayConfig withRealm(Map<String, String> properties, Path fallbackDataDir) {
+        Map<String, String> complete = new HashMap<>(properties);
+        complete.putIfAbsent(RelayConfig.REALM, "relay");
+        return RelayConfig.fromProperties(complete, fallbackDataDir);
+    }
+
+    @Test
+    void realmIsRequired() {
+        RelayConfigException e = configFailure(() -> RelayConfig.fromProperties(Map.of(), dir));
+        assertThat(e.key()).isEqualTo(RelayConfig.REALM);
+        assertThat(e.getMessage()).contains("required");
+    }
+
     private void assertRefused(Map<String, String> properties, String key) {
-        RelayConfigException e = configFailure(() -> RelayConfig.fromProperties(properties, dir));
+        RelayConfigException e = configFailure(() -> withRealm(properties, dir));
         assertThat(e.key()).as("%s", properties).isEqualTo(key);
         assertThat(e.getMessage()).contains(key);
         String value = properties.get(key);
@@ -68,8 +82,8 @@ class RelayConfigTest {
 
     @Test
     void emptyPropertiesGiveTheDefaults() {
-        assertThat(RelayConfig.fromProperties(Map.of(), dir)).isEqualTo(RelayConfig.defaults("relay", dir));
-        assertThat(RelayConfig.fromProperties(Map.of("other.setting", "x", "relayish", "y"), dir))
+        assertThat(withRealm(Map.of(), dir)).isEqualTo(RelayConfig.defaults("relay", dir));
+        assertThat(withRealm(Map.of("other.setting", "x", "relayish", "y"), dir))
                 .as("keys outside relay.* are not ours").isEqualTo(RelayConfig.defaults("relay", dir));
     }
 
@@ -87,7 +101,7 @@ class RelayConfigTest {
         properties.put(RelayConfig.ALLOW_OUTSIDE_NAMESPACE, "TRUE");
         properties.put(RelayConfig.MAX_PARKED, "5");
 
-        RelayConfig config = RelayConfig.fromProperties(properties, Path.of("/unused"));
+        RelayConfig config = withRealm(properties, Path.of("/unused"));
 
         assertThat(config).isEqualTo(new RelayConfig("home.lab-1", dir.resolve("relay-data"), 60, 86_400, 30,
                 PolicyMode.ALLOWLIST, 120, 10, true, 5));
@@ -96,18 +110,18 @@ class RelayConfigTest {
 
     @Test
     void burstFollowsSendsPerMinuteUnlessSet() {
-        RelayConfig config = RelayConfig.fromProperties(Map.of(RelayConfig.SENDS_PER_MINUTE, "90"), dir);
+        RelayConfig config = withRealm(Map.of(RelayConfig.SENDS_PER_MINUTE, "90"), dir);
         assertThat(config.sendsPerMinute()).isEqualTo(90);
         assertThat(config.sendBurst()).isEqualTo(90);
-        assertThat(RelayConfig.fromProperties(Map.of(RelayConfig.SEND_BURST, "7"), dir).sendsPerMinute()).isEqualTo(30);
+        assertThat(withRealm(Map.of(RelayConfig.SEND_BURST, "7"), dir).sendsPerMinute()).isEqualTo(30);
     }
 
     @Test
     void dataDirFromPropertiesNeedsNoFallback() {
         Path configured = dir.resolve("configured");
-        RelayConfig config = RelayConfig.fromProperties(Map.of(RelayConfig.DATA_DIR, configured.toString()), null);
+        RelayConfig config = withRealm(Map.of(RelayConfig.DATA_DIR, configured.toString()), null);
         assertThat(config.dataDir()).isEqualTo(configured);
-        assertThat(configFailure(() -> RelayConfig.fromProperties(Map.of(), null)).key()).isEqualTo(RelayConfig.DATA_DIR);
+        assertThat(configFailure(() -> withRealm(Map.of(), null)).key()).isEqualTo(RelayConfig.DATA_DIR);
     }
 
     @Test

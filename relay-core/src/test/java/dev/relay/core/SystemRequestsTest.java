@@ -12,6 +12,10 @@ import dev.relay.protocol.MessageId;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
+import dev.relay.core.store.RelayStore;
+import dev.relay.core.store.StoreException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -669,5 +673,55 @@ class SystemRequestsTest extends EngineTestSupport {
 
         assertThat(again).isInstanceOf(PublishOutcome.Duplicate.class);
         assertThat(result(alice, SystemOp.POLICY_GET, Map.of()).get("mode").asText()).isEqualTo("closed");
+    }
+
+    @Test
+    void anOwnerThatIsNotAStringIsMalformed() {
+        assertThat(errorCode(alice, SystemOp.POLICY_SET, Map.of("owner", 42, "mode", "closed"))).isEqualTo("malformed");
+        assertThat(result(alice, SystemOp.POLICY_GET, Map.of()).get("mode").asText()).isEqualTo("blocklist");
+    }
+
+    @Test
+    void presenceAsksForOneToFiftyKeys() {
+        List<String> fiftyOne = IntStream.range(0, 51).mapToObj(i -> id(RelayKeyPair.generate())).toList();
+        assertThat(errorCode(alice, SystemOp.PRESENCE_GET, Map.of("key_ids", fiftyOne))).isEqualTo("malformed");
+        assertThat(errorCode(alice, SystemOp.PRESENCE_GET, Map.of("key_ids", List.of()))).isEqualTo("malformed");
+        assertThat(result(alice, SystemOp.PRESENCE_GET, Map.of("key_ids", fiftyOne.subList(0, 50))).get("presence"))
+                .as("unknown identities are omitted").isEmpty();
+    }
+
+    @Test
+    void aCardWithNullCapabilitiesHasNone() {
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("name", "Sensor");
+        card.put("capabilities", null);
+        JsonNode stored = result(alice, SystemOp.PROFILE_SET, Map.of("card", card));
+        assertThat(stored.get("card").get("capabilities")).isEmpty();
+    }
+
+    @Test
+    void aFaultInsideAnOperationIsAnsweredAsInternalNotLost() {
+        // A store that fails on one read, to stand in for a disk fault in the middle of an operation.
+        RelayStore failing = (RelayStore) Proxy.newProxyInstance(RelayStore.class.getClassLoader(),
+                new Class<?>[] {RelayStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("searchPublicCards")) {
+                        throw new StoreException("disk on fire (test)", null);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        RelayEngine faulty = RelayEngine.create(config(), failing, relayKey, clock);
+        Envelope discover = request(alice, SystemOp.DISCOVER, Map.of());
+
+        PublishOutcome outcome = faulty.onPublish(alice.keyId(), systemAddress(), discover.toJson());
+
+        assertThat(outcome).isInstanceOf(PublishOutcome.Reply.class);
+        Envelope answer = ((PublishOutcome.Reply) outcome).reply();
+        assertThat(answer.kind()).isEqualTo(Kind.ERROR);
+        assertThat(answer.inReplyTo()).isEqualTo(discover.id());
+        assertThat(body(answer).get("code").asText()).isEqualTo("internal");
     }
 }

@@ -13,6 +13,9 @@ public final class Addressing {
     public static final String ARTEMIS_INBOX_PREFIX = "relay.v1.inbox.";
     public static final String ARTEMIS_SYSTEM_ADDRESS = "relay.v1.sys";
     private static final String MQTT_SHARED_PREFIX = "$share/";
+    private static final String ANYCAST_PREFIX = "anycast://";
+    private static final String MULTICAST_PREFIX = "multicast://";
+    private static final String FQQN_SEPARATOR = "::";
 
     private Addressing() {
     }
@@ -30,18 +33,55 @@ public final class Addressing {
         return classify(topic, MQTT_NAMESPACE, MQTT_INBOX_PREFIX, MQTT_SYSTEM_TOPIC, null);
     }
 
-    /** Classifies an Artemis address (also what an MQTT topic or STOMP destination became inside Artemis). */
+    /**
+     * Classifies an Artemis address, queue or STOMP destination (also what an MQTT topic became inside Artemis).
+     * Handles routing-type prefixes ({@code anycast://}, {@code multicast://}), fully qualified queue names
+     * ({@code address::queue}) and Artemis wildcards ({@code *} one word, {@code #} any words), so that no spelling
+     * reaches an inbox other than by its exact name.
+     */
     public static Address parseArtemisAddress(String address) {
-        if (address == null) {
+        if (address == null || address.isEmpty()) {
             return new Address.Forbidden("", "no address");
         }
-        // Artemis may prefix a routing type, e.g. "anycast://relay.v1.inbox.X" from AMQP or STOMP clients. Relay
-        // names are ANYCAST (SPEC §4); "multicast://relay.v1...." must not pass as a name outside the namespace.
-        if (address.startsWith("multicast://") && address.startsWith(ARTEMIS_NAMESPACE, "multicast://".length())) {
-            return new Address.Forbidden(address, "relay addresses are anycast");
+        String name = address;
+        boolean multicast = false;
+        if (name.startsWith(ANYCAST_PREFIX)) {
+            name = name.substring(ANYCAST_PREFIX.length());
+        } else if (name.startsWith(MULTICAST_PREFIX)) {
+            name = name.substring(MULTICAST_PREFIX.length());
+            multicast = true;
         }
-        String plain = address.startsWith("anycast://") ? address.substring("anycast://".length()) : address;
-        return classify(plain, ARTEMIS_NAMESPACE, ARTEMIS_INBOX_PREFIX, ARTEMIS_SYSTEM_ADDRESS, null);
+        int separator = name.indexOf(FQQN_SEPARATOR);
+        Address result = separator < 0 ? classifyArtemisName(name)
+                : classifyQualifiedQueue(address, name.substring(0, separator), name.substring(separator + 2));
+        if (!multicast) {
+            return result;
+        }
+        // Relay names are ANYCAST (SPEC §4); a multicast subscription would copy an inbox's traffic.
+        return result instanceof Address.Outside ? new Address.Outside(address)
+                : new Address.Forbidden(address, "relay addresses are anycast");
+    }
+
+    /** {@code address::queue}: allowed only as an inbox's own queue on its own address, or wholly outside. */
+    private static Address classifyQualifiedQueue(String raw, String address, String queue) {
+        Address onAddress = classifyArtemisName(address);
+        Address onQueue = classifyArtemisName(queue);
+        if (onAddress instanceof Address.Outside && onQueue instanceof Address.Outside) {
+            return new Address.Outside(raw);
+        }
+        if (onAddress instanceof Address.Inbox inbox && onQueue.equals(onAddress)) {
+            return inbox;
+        }
+        return new Address.Forbidden(raw, "a queue in the relay namespace is reached only by its inbox name");
+    }
+
+    private static Address classifyArtemisName(String name) {
+        if (name.contains("*") || name.contains("#")) {
+            return couldMatchNamespace(name, "\\.", "*", "#")
+                    ? new Address.Forbidden(name, "wildcards may reach other inboxes")
+                    : new Address.Outside(name);
+        }
+        return classify(name, ARTEMIS_NAMESPACE, ARTEMIS_INBOX_PREFIX, ARTEMIS_SYSTEM_ADDRESS, null);
     }
 
     /**
@@ -63,25 +103,25 @@ public final class Addressing {
             topicFilter = filter.substring(slash + 1);
         }
         if (topicFilter.contains("+") || topicFilter.contains("#")) {
-            return couldMatchNamespace(topicFilter)
+            return couldMatchNamespace(topicFilter, "/", "+", "#")
                     ? new Address.Forbidden(filter, "wildcards may reach other inboxes")
                     : new Address.Outside(filter);
         }
         return classify(topicFilter, MQTT_NAMESPACE, MQTT_INBOX_PREFIX, MQTT_SYSTEM_TOPIC, group);
     }
 
-    /** Whether a wildcard filter could match any topic under {@code relay/v1/}. */
-    private static boolean couldMatchNamespace(String filter) {
+    /** Whether a wildcard filter could match a name in the relay namespace ({@code relay}, {@code v1}, ...). */
+    private static boolean couldMatchNamespace(String filter, String delimiterRegex, String single, String multi) {
         String[] want = {"relay", "v1"};
-        String[] levels = filter.split("/", -1);
+        String[] levels = filter.split(delimiterRegex, -1);
         for (int i = 0; i < want.length; i++) {
             if (i >= levels.length) {
                 return false;
             }
-            if (levels[i].equals("#")) {
+            if (levels[i].equals(multi)) {
                 return true;
             }
-            if (!levels[i].equals("+") && !levels[i].equals(want[i])) {
+            if (!levels[i].equals(single) && !levels[i].equals(want[i])) {
                 return false;
             }
         }

@@ -46,7 +46,7 @@ public record ProfileCard(String name, String description, List<Capability> capa
         }
         List<Capability> capabilities = new ArrayList<>();
         JsonNode caps = card.get("capabilities");
-        if (caps != null) {
+        if (caps != null && !caps.isNull()) {
             if (!caps.isArray() || caps.size() > MAX_CAPABILITIES) {
                 throw new RelayException(ErrorCode.MALFORMED, "card capabilities must be an array of at most 32");
             }

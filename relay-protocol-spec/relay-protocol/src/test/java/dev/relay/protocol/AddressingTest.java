@@ -76,6 +76,19 @@ class AddressingTest {
                 Arguments.of("relay/v1/inbox/" + OWN, "outside:relay/v1/inbox/" + OWN),
                 Arguments.of("sensors.kitchen", "outside:sensors.kitchen"),
                 Arguments.of("activemq.notifications", "outside:activemq.notifications"),
+                Arguments.of("relay.v1.inbox.*", "forbidden"),
+                Arguments.of("relay.#", "forbidden"),
+                Arguments.of("#", "forbidden"),
+                Arguments.of("*.v1.inbox.*", "forbidden"),
+                Arguments.of("*.*.#", "forbidden"),
+                Arguments.of("multicast://#", "forbidden"),
+                Arguments.of("sensors.*", "outside:sensors.*"),
+                Arguments.of("relay.v1.inbox." + OWN + "::relay.v1.inbox." + OWN, "inbox:" + OWN),
+                Arguments.of("relay.v1.inbox." + OWN + "::relay.v1.inbox." + OTHER, "forbidden"),
+                Arguments.of("sensors::relay.v1.inbox." + OTHER, "forbidden"),
+                Arguments.of("relay.v1.inbox." + OTHER + "::mine", "forbidden"),
+                Arguments.of("sensors.kitchen::kitchen-queue", "outside:sensors.kitchen::kitchen-queue"),
+                Arguments.of("", "forbidden"),
                 Arguments.of(null, "forbidden"));
     }
 

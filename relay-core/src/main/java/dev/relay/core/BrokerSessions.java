@@ -1,0 +1,17 @@
+package dev.relay.core;
+
+import dev.relay.protocol.KeyId;
+
+/**
+ * What the broker can hold for a recipient. HiveMQ queues QoS 1 messages only for a client that has a persistent
+ * session; for anyone else the engine parks the message in its store (SPEC §6.4). Artemis always has the durable inbox
+ * queue, so its adapter keeps the default.
+ */
+@FunctionalInterface
+public interface BrokerSessions {
+    /** Every recipient has a broker-side queue (Artemis: the durable inbox queue made by the relay). */
+    BrokerSessions ALWAYS = recipient -> true;
+
+    /** Whether the broker will queue a message for {@code recipient} until it reads it. */
+    boolean canQueueFor(KeyId recipient);
+}
