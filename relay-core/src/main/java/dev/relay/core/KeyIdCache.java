@@ -16,13 +16,15 @@ final class KeyIdCache {
         this.maxEntries = maxEntries;
     }
 
+    /** As {@link KeyId#parse}: a key id or a {@link RelayException}, also for null (which the map would refuse). */
     KeyId parse(String text) throws RelayException {
-        KeyId cached = keys.get(text);
+        KeyId cached = text == null ? null : keys.get(text);
         if (cached != null) {
             return cached;
         }
         KeyId parsed = KeyId.parse(text);
         if (keys.size() >= maxEntries) {
+            // Racing callers may each clear or add one more entry; the bound stays approximate, which is all it needs.
             keys.clear();
         }
         keys.put(text, parsed);

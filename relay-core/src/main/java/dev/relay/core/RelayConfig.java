@@ -67,16 +67,17 @@ public record RelayConfig(
     }
 
     /**
-     * Reads settings from string properties (keys as the constants above); {@value #REALM} is required, other
-     * missing keys keep their defaults,
-     * unknown {@code relay.*} keys are refused so that a typo does not silently fall back to a default.
+     * Reads settings from string properties (keys as the constants above). {@value #REALM} is required; other missing
+     * keys keep their defaults, except that the burst follows {@value #SENDS_PER_MINUTE} when only that is set.
+     * Unknown {@code relay.*} keys are refused so that a typo does not silently fall back to a default.
      */
     public static RelayConfig fromProperties(Map<String, String> properties, Path defaultDataDir) {
         Set<String> unknown = new TreeSet<>();
         properties.keySet().stream().filter(k -> k.startsWith("relay.") && !KEYS.contains(k)).forEach(unknown::add);
         if (!unknown.isEmpty()) {
-            throw new RelayConfigException(unknown.iterator().next(), properties.get(unknown.iterator().next()),
-                    "unknown setting; known settings are " + new TreeSet<>(KEYS));
+            String first = unknown.iterator().next();
+            throw new RelayConfigException(first, properties.get(first), "unknown setting; known settings are "
+                    + new TreeSet<>(KEYS));
         }
         if (!properties.containsKey(REALM)) {
             // No default on purpose: the realm is what makes a token useless at any other relay (SPEC §2.3).
@@ -84,6 +85,7 @@ public record RelayConfig(
         }
         Path dataDir = properties.containsKey(DATA_DIR) ? Path.of(properties.get(DATA_DIR)) : defaultDataDir;
         RelayConfig d = defaults(properties.get(REALM), dataDir);
+        int sendsPerMinute = intNumber(properties, SENDS_PER_MINUTE, d.sendsPerMinute);
         return new RelayConfig(
                 d.realm,
                 d.dataDir,
@@ -91,9 +93,8 @@ public record RelayConfig(
                 number(properties, MAX_TTL, d.maxTtlSeconds),
                 number(properties, MAX_CLOCK_SKEW, d.maxClockSkewSeconds),
                 mode(properties, d.defaultPolicyMode),
-                intNumber(properties, SENDS_PER_MINUTE, d.sendsPerMinute),
-                intNumber(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE)
-                        ? number(properties, SENDS_PER_MINUTE, d.sendBurst) : d.sendBurst),
+                sendsPerMinute,
+                intNumber(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE) ? sendsPerMinute : d.sendBurst),
                 bool(properties, ALLOW_OUTSIDE_NAMESPACE, d.allowOutsideNamespace),
                 intNumber(properties, MAX_PARKED, d.maxParkedPerRecipient));
     }

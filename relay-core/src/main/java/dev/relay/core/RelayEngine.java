@@ -17,7 +17,6 @@ import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.InboundCheck;
 import dev.relay.protocol.InboxPolicy;
-import dev.relay.protocol.JsonBodies;
 import dev.relay.protocol.KeyFiles;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.Kind;
@@ -32,7 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +45,8 @@ public final class RelayEngine implements AutoCloseable {
     public static final int CHALLENGE_NONCE_BYTES = 32;
     static final String STORE_FILE = "relay.db";
     static final String RELAY_KEY_FILE = "relay-key.json";
+    /** Messages marked expired per store transaction in {@link #housekeeping()}, so a backlog never blocks for long. */
+    private static final int EXPIRE_BATCH = 500;
 
     private final RelayConfig config;
     private final RelayStore store;
@@ -85,7 +85,16 @@ public final class RelayEngine implements AutoCloseable {
                     "cannot load or create the relay key " + RELAY_KEY_FILE + ": " + e.getMessage());
         }
         RelayStore store = SqliteRelayStore.open(config.dataDir().resolve(STORE_FILE));
-        store.resetPresence(clock.millis());
+        try {
+            store.resetPresence(clock.millis());
+        } catch (RuntimeException e) {
+            try {
+                store.close(); // a failed start must not keep the file open
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         LOG.info("Relay engine ready: realm '{}', relay key {}, data in {}", config.realm(), key.keyId(), config.dataDir());
         return new RelayEngine(config, store, key, clock);
     }
@@ -152,9 +161,9 @@ public final class RelayEngine implements AutoCloseable {
     /** Records that a session of {@code identity} is online. */
     public void onConnected(KeyId identity) {
         long now = clock.millis();
-        boolean firstSeen = store.presence(identity.toString()).isEmpty();
-        store.recordConnected(identity.toString(), now);
-        if (firstSeen) {
+        // The store says whether this was the first connect in the same atomic step, so two first sessions at once
+        // (or two nodes on one store) audit first_seen once.
+        if (store.recordConnected(identity.toString(), now)) {
             store.appendAudit(new AuditEvent(now, "identity.first_seen", identity.toString(), "", ""));
         }
     }
@@ -201,21 +210,20 @@ public final class RelayEngine implements AutoCloseable {
             return new PublishOutcome.Reject(limited, rate.retryAfterSeconds());
         }
         long now = clock.millis();
-        if (address instanceof Address.SystemRequests) {
-            Envelope request = InboundCheck.check(payload, publisher, Envelope.SYSTEM_RECIPIENT, now,
-                    config.maxTtlSeconds(), config.maxClockSkewSeconds() * 1000);
-            // Recorded like any message, so a re-sent request (at-least-once publish) is not executed twice.
-            boolean fresh = store.recordMessage(new MessageRecord(publisher.toString(), request.id(),
-                    Envelope.SYSTEM_RECIPIENT, null, request.inReplyTo(), request.kind().wireName(), request.ts(),
-                    request.expiresAtMillis(config.maxTtlSeconds()), DeliveryState.DELIVERED, null));
-            if (!fresh) {
-                return new PublishOutcome.Duplicate(request);
-            }
-            return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, request));
-        }
-        Address.Inbox inbox = (Address.Inbox) address;
-        Envelope envelope = InboundCheck.check(payload, publisher, inbox.keyId(), now, config.maxTtlSeconds(),
+        boolean isRequest = address instanceof Address.SystemRequests;
+        String addressedTo = isRequest ? Envelope.SYSTEM_RECIPIENT : ((Address.Inbox) address).keyId();
+        Envelope envelope = InboundCheck.check(payload, publisher, addressedTo, now, config.maxTtlSeconds(),
                 config.maxClockSkewSeconds() * 1000);
+        if (isRequest) {
+            // Recorded like any message, so a re-sent request (at-least-once publish) is not executed twice.
+            boolean fresh = store.recordMessage(new MessageRecord(publisher.toString(), envelope.id(),
+                    Envelope.SYSTEM_RECIPIENT, null, envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(),
+                    envelope.expiresAtMillis(config.maxTtlSeconds()), DeliveryState.DELIVERED, null));
+            if (!fresh) {
+                return new PublishOutcome.Duplicate(envelope);
+            }
+            return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, envelope));
+        }
         return decideDelivery(publisher, keyIds.parse(envelope.to()), envelope, now);
     }
 
@@ -226,13 +234,20 @@ public final class RelayEngine implements AutoCloseable {
         }
         boolean owner = sender.equals(recipient);
         boolean fromRelay = sender.equals(relayKey.keyId()); // rule 2 of SPEC §5.4
-        boolean reply = !owner && answersLiveMessage(recipient, sender, envelope.inReplyTo(), now);
-        InboxPolicy policy = policyOf(recipient);
+        // Read once: the answered message decides rule 3 and is what a receipt marks delivered (its message_id is
+        // in_reply_to, Receipt.parse checks that).
+        MessageRecord answered = envelope.inReplyTo() == null ? null
+                : store.message(recipient.toString(), envelope.inReplyTo()).orElse(null);
+        boolean reply = !owner && answersLiveMessage(answered, sender, now);
+        InboxPolicy policy = policyOf(store, config, recipient);
         if (!policy.admits(sender.toString(), owner, fromRelay, reply)) {
             throw new RelayException(ErrorCode.ACL_DENIED, "the inbox of " + recipient + " does not accept messages from "
                     + sender + " (policy " + policy.mode().wireName() + ")");
         }
-        Receipt receipt = envelope.kind() == Kind.RECEIPT ? Receipt.parse(envelope) : null;
+        boolean isReceipt = envelope.kind() == Kind.RECEIPT;
+        if (isReceipt) {
+            Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
+        }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
         boolean park = !brokerSessions.canQueueFor(recipient);
         if (park) {
@@ -242,61 +257,58 @@ public final class RelayEngine implements AutoCloseable {
             }
             requireParkingRoom(recipient, now);
         }
+        boolean threaded = envelope.threadId() != null;
+        byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
         boolean fresh = store.recordMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
                 envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
-                DeliveryState.SENT, envelope.threadId() != null ? envelope.toJson() : null));
+                DeliveryState.SENT, threaded ? json : null));
         if (!fresh) {
             return new PublishOutcome.Duplicate(envelope);
         }
-        if (receipt != null) {
-            recordReceipt(sender, recipient, receipt, now);
+        if (isReceipt) {
+            recordReceipt(sender, answered, now);
         }
         store.appendAudit(new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
                 envelope.kind().wireName() + " " + envelope.id()));
         if (park) {
-            store.park(recipient.toString(), envelope.toJson(), expiresAt);
+            store.park(recipient.toString(), json, expiresAt);
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
     }
 
     /** Rule 3 of SPEC §5.4: a reply to a live message the recipient itself sent to this sender. */
-    private boolean answersLiveMessage(KeyId recipient, KeyId sender, String inReplyTo, long now) {
-        if (inReplyTo == null) {
-            return false;
-        }
-        Optional<MessageRecord> original = store.message(recipient.toString(), inReplyTo);
-        return original.isPresent() && original.get().recipient().equals(sender.toString())
-                && original.get().expiresAtMs() > now;
+    private static boolean answersLiveMessage(MessageRecord answered, KeyId sender, long now) {
+        return answered != null && answered.recipient().equals(sender.toString()) && answered.expiresAtMs() > now;
     }
 
-    /** A receipt marks the receipted message delivered, if it is the recipient's own message from that sender. */
-    private void recordReceipt(KeyId receiptSender, KeyId originalSender, Receipt receipt, long now) {
-        Optional<MessageRecord> original = store.message(originalSender.toString(), receipt.messageId());
-        if (original.isPresent() && original.get().recipient().equals(receiptSender.toString())
-                && original.get().state() == DeliveryState.SENT) {
-            markDelivered(originalSender.toString(), receipt.messageId(), now);
+    /** A receipt marks the receipted message delivered, if it is the recipient's own message to the receipt's sender. */
+    private void recordReceipt(KeyId receiptSender, MessageRecord receipted, long now) {
+        if (receipted != null && receipted.recipient().equals(receiptSender.toString())) {
+            markDelivered(receipted, now);
         }
     }
 
     /** Records that a message reached its recipient (a receipt, or an adapter that saw the broker deliver it). */
     public void markDelivered(String sender, String messageId) {
-        markDelivered(sender, messageId, clock.millis());
+        long now = clock.millis();
+        store.message(sender, messageId).ifPresent(message -> markDelivered(message, now));
     }
 
-    private void markDelivered(String sender, String messageId, long now) {
+    private void markDelivered(MessageRecord message, long now) {
         // Only sent -> delivered: a broker redelivery must not audit twice, and expired stays expired.
-        boolean pending = store.message(sender, messageId).map(m -> m.state() == DeliveryState.SENT).orElse(false);
-        if (pending && store.updateDeliveryState(sender, messageId, DeliveryState.DELIVERED)) {
-            store.appendAudit(new AuditEvent(now, "message.delivered", sender, "", messageId));
+        if (message.state() == DeliveryState.SENT
+                && store.updateDeliveryState(message.sender(), message.messageId(), DeliveryState.DELIVERED)) {
+            store.appendAudit(new AuditEvent(now, "message.delivered", message.sender(), "", message.messageId()));
         }
     }
 
-    InboxPolicy policyOf(KeyId identity) {
-        return store.policy(identity.toString()).map(RelayEngine::toPolicy).orElseGet(config::defaultPolicy);
+    /** The stored policy of {@code owner}, else the operator default; publishes and system requests both read it here. */
+    static InboxPolicy policyOf(RelayStore store, RelayConfig config, KeyId owner) {
+        return store.policy(owner.toString()).map(RelayEngine::toPolicy).orElseGet(config::defaultPolicy);
     }
 
-    static InboxPolicy toPolicy(PolicyRecord record) {
+    private static InboxPolicy toPolicy(PolicyRecord record) {
         try {
             return new InboxPolicy(PolicyMode.fromWire(record.mode()), Set.copyOf(record.allow()), Set.copyOf(record.block()));
         } catch (RelayException e) {
@@ -391,12 +403,12 @@ public final class RelayEngine implements AutoCloseable {
         store.pruneNonces(now);
         List<MessageRecord> expired;
         do {
-            expired = store.markExpired(now, 500);
+            expired = store.markExpired(now, EXPIRE_BATCH);
             for (MessageRecord message : expired) {
                 store.appendAudit(new AuditEvent(now, "message.expired", message.sender(), message.recipient(),
                         message.messageId()));
             }
-        } while (expired.size() == 500);
+        } while (expired.size() == EXPIRE_BATCH);
         store.deleteExpiredMessages(now);
         store.deleteExpiredParked(now);
     }

@@ -27,14 +27,18 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import dev.relay.protocol.Ttl;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +51,7 @@ final class SystemRequests {
     /** Room left in a response body for the envelope around lists; keeps every answer under the body limit. */
     private static final int RESPONSE_BUDGET = Envelope.MAX_BODY_BYTES - 8192;
     private static final int MAX_PRESENCE_KEYS = 50;
-    private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("retry_after=(\\d{1,18})");
+    private static final Pattern RETRY_AFTER = Pattern.compile("retry_after=(\\d{1,18})");
 
     private final RelayConfig config;
     private final RelayStore store;
@@ -88,18 +92,11 @@ final class SystemRequests {
 
     /** {"code","message"}; for rate_limited also "retry_after" (SPEC §3.5.6), read from its mandated text prefix. */
     private static byte[] errorBody(RelayException error) {
-        byte[] body = JsonBodies.error(error.code(), error.getMessage());
-        java.util.regex.Matcher retry = RETRY_AFTER.matcher(String.valueOf(error.getMessage()));
-        if (error.code() != ErrorCode.RATE_LIMITED || !retry.lookingAt()) {
-            return body;
+        Matcher retry = RETRY_AFTER.matcher(String.valueOf(error.getMessage()));
+        if (error.code() == ErrorCode.RATE_LIMITED && retry.lookingAt()) {
+            return JsonBodies.rateLimited(error.getMessage(), Long.parseLong(retry.group(1))); // 18 digits always fit
         }
-        try {
-            ObjectNode json = (ObjectNode) Json.MAPPER.readTree(body);
-            json.put("retry_after", Long.parseLong(retry.group(1)));
-            return Json.MAPPER.writeValueAsBytes(json);
-        } catch (java.io.IOException | NumberFormatException e) {
-            return body;
-        }
+        return JsonBodies.error(error.code(), error.getMessage());
     }
 
     private Envelope sign(Envelope.Builder builder) {
@@ -159,8 +156,9 @@ final class SystemRequests {
         args.requireOwner(requester);
         InboxPolicy current = currentPolicy(requester);
         PolicyMode mode = args.has("mode") ? PolicyMode.fromWire(args.text("mode", 16)) : current.mode();
-        Set<String> allow = args.has("allow") ? InboxPolicy.validList(args.keyList("allow"), "allow") : current.allow();
-        Set<String> block = args.has("block") ? InboxPolicy.validList(args.keyList("block"), "block") : current.block();
+        // keyList checks every key and the list size, so InboxPolicy.validList would only repeat that.
+        Set<String> allow = args.has("allow") ? Set.copyOf(args.keyList("allow")) : current.allow();
+        Set<String> block = args.has("block") ? Set.copyOf(args.keyList("block")) : current.block();
         return savePolicy(requester, new InboxPolicy(mode, allow, block));
     }
 
@@ -171,7 +169,8 @@ final class SystemRequests {
         if (!list.equals("allow") && !list.equals("block")) {
             throw new RelayException(ErrorCode.MALFORMED, "list must be allow or block");
         }
-        Set<String> keys = InboxPolicy.validList(args.keyList("keys"), list);
+        // keyList checks each key; the list rule (size) applies to the result below. A set: removeAll is then linear.
+        Set<String> keys = Set.copyOf(args.keyList("keys"));
         InboxPolicy current = currentPolicy(requester);
         Set<String> target = new LinkedHashSet<>(list.equals("allow") ? current.allow() : current.block());
         if (add) {
@@ -186,7 +185,7 @@ final class SystemRequests {
     }
 
     private InboxPolicy currentPolicy(KeyId owner) {
-        return store.policy(owner.toString()).map(RelayEngine::toPolicy).orElseGet(config::defaultPolicy);
+        return RelayEngine.policyOf(store, config, owner);
     }
 
     private JsonNode savePolicy(KeyId owner, InboxPolicy policy) {
@@ -215,11 +214,12 @@ final class SystemRequests {
         args.requireOwner(requester);
         ProfileCard card = ProfileCard.parse(args.node("card"));
         long now = clock.millis();
-        store.saveCard(new CardRecord(requester.toString(), card.toJson().toString(),
-                request.toJsonString(), card.isPublic(), card.searchText(), card.allTags(), card.capabilityNames(), now));
+        CardRecord saved = new CardRecord(requester.toString(), card.toJson().toString(), request.toJsonString(),
+                card.isPublic(), card.searchText(), card.allTags(), card.capabilityNames(), now);
+        store.saveCard(saved);
         store.appendAudit(new AuditEvent(now, "profile.set", requester.toString(), requester.toString(),
                 card.isPublic() ? "public" : "private"));
-        return cardJson(store.card(requester.toString()).orElseThrow(), true);
+        return cardJson(saved); // the store keeps the strings verbatim, so reading it back would give the same answer
     }
 
     private JsonNode profileGet(KeyId requester, Args args) throws RelayException {
@@ -230,14 +230,14 @@ final class SystemRequests {
             // A private card is reported exactly like a missing one: its existence is not disclosed.
             throw new RelayException(ErrorCode.NOT_FOUND, "no public profile for " + keyId);
         }
-        return cardJson(card.get(), true);
+        return cardJson(card.get());
     }
 
     private JsonNode discover(Args args) throws RelayException {
         args.only("tag", "capability", "text", "limit", "cursor");
         int limit = args.intInRange("limit", 1, 50, 20);
         String after = args.has("cursor") ? decodeCursor(args.text("cursor", 200)) : null;
-        String text = args.has("text") ? args.text("text", 256).toLowerCase(java.util.Locale.ROOT) : null;
+        String text = args.has("text") ? args.text("text", 256).toLowerCase(Locale.ROOT) : null;
         List<CardRecord> found = store.searchPublicCards(new CardQuery(args.optionalText("tag", 32),
                 args.optionalText("capability", 64), text, after, limit + 1));
         ObjectNode result = Json.MAPPER.createObjectNode();
@@ -246,7 +246,7 @@ final class SystemRequests {
         String last = null;
         boolean more = found.size() > limit;
         for (int i = 0; i < Math.min(limit, found.size()); i++) {
-            ObjectNode entry = cardJson(found.get(i), true);
+            ObjectNode entry = cardJson(found.get(i));
             size += entry.toString().length();
             if (size > RESPONSE_BUDGET && last != null) {
                 more = true;
@@ -260,21 +260,19 @@ final class SystemRequests {
     }
 
     /** A card as answered: the card, its signed profile.set envelope (so discoverers verify it) and presence. */
-    private ObjectNode cardJson(CardRecord card, boolean withPresence) {
+    private ObjectNode cardJson(CardRecord card) {
         ObjectNode entry = Json.MAPPER.createObjectNode();
         entry.put("key_id", card.keyId());
         entry.set("card", storedJson(card.cardJson()));
         entry.set("card_envelope", storedJson(card.envelopeJson()));
-        if (withPresence) {
-            entry.set("presence", presenceJson(store.presence(card.keyId())));
-        }
+        entry.set("presence", presenceJson(store.presence(card.keyId())));
         return entry;
     }
 
     private static JsonNode storedJson(String json) {
         try {
             return Json.MAPPER.readTree(json);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the store holds JSON that does not parse", e);
         }
     }

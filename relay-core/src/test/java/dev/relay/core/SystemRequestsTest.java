@@ -22,6 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -479,6 +484,30 @@ class SystemRequestsTest extends EngineTestSupport {
         assertThat(result(alice, SystemOp.PRESENCE_GET, query).get("presence").get(id(bob)).get("online").asBoolean())
                 .isFalse();
         assertThat(audit("identity.first_seen")).extracting(AuditRecord::actor).containsExactly(id(bob));
+    }
+
+    @Test
+    void simultaneousFirstConnectsAuditFirstSeenOnce() throws Exception {
+        int sessions = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(sessions);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> connects = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                connects.add(pool.submit(() -> {
+                    start.await();
+                    engine.onConnected(carol.keyId());
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> connect : connects) {
+                connect.get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(audit("identity.first_seen")).extracting(AuditRecord::actor).containsExactly(id(carol));
     }
 
     @Test

@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
   * <p>Tokens are kept in integer units of 1/periodNanos token, so refill is exact (no floating-point drift) and a
   * fraction of a token accrues from every elapsed nanosecond. A full bucket behaves exactly like a missing one, so full
   * buckets are dropped by an occasional sweep: memory follows the keys active within one refill time, not every key
-  * ever seen. Thread-safe and lock-free per key: each bucket state is immutable and replaced atomically.
+  * ever seen. Thread-safe without a shared lock: each bucket state is immutable and replaced atomically by
+  * {@link ConcurrentHashMap#compute}, which serialises callers of the same key only.
   */
 public final class TokenBucketRateLimiter {
 

@@ -33,8 +33,11 @@ public interface RelayStore extends AutoCloseable {
       * Records a new session of {@code keyId}: creates the identity on first sight (first seen = {@code atMs}), counts the
       * session, marks it online. Sessions are counted because one identity may connect several times at once (devices,
       * gateway and MQTT); it stays online until the last one ends.
+      *
+      * @return true if this created the identity (its first connect ever), decided atomically with the insert so that
+      *     of two racing first sessions exactly one sees true
       */
-    void recordConnected(String keyId, long atMs);
+    boolean recordConnected(String keyId, long atMs);
 
     /** Records the end of one session; the identity goes offline when none is left. Unknown identities are ignored. */
     void recordDisconnected(String keyId, long atMs);

@@ -141,7 +141,7 @@ public final class Addressing {
         if (name.startsWith(inboxPrefix)) {
             String keyId = name.substring(inboxPrefix.length());
             try {
-                EnvelopeParser.requireKeyIdSyntax(keyId, "inbox key id");
+                KeyId.requireSyntax(keyId, "inbox key id");
                 return new Address.Inbox(keyId, group);
             } catch (RelayException e) {
                 return new Address.Forbidden(name, "not an inbox of a valid key id");

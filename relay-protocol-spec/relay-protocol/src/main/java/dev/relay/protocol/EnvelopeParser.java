@@ -128,13 +128,13 @@ final class EnvelopeParser {
     static void validate(String id, Kind kind, String from, String to, long ts, Long expiresIn, String threadId,
                          String inReplyTo, Integer seq, String contentType, int bodyLength) throws RelayException {
         MessageId.requireValid(id, "id");
-        requireKeyIdSyntax(from, "from");
+        KeyId.requireSyntax(from, "from");
         if (kind == Kind.REQUEST) {
             if (!Envelope.SYSTEM_RECIPIENT.equals(to)) {
                 throw new RelayException(ErrorCode.MALFORMED, "a request must be addressed to 'sys'");
             }
         } else {
-            requireKeyIdSyntax(to, "to");
+            KeyId.requireSyntax(to, "to");
         }
         if (ts < 0 || ts > MAX_TS) {
             throw new RelayException(ErrorCode.MALFORMED, "ts must be epoch milliseconds 0..2^53-1");
@@ -177,14 +177,6 @@ final class EnvelopeParser {
                 throw new RelayException(ErrorCode.MALFORMED, "content_type must be printable ASCII");
             }
         }
-    }
-
-    /** Syntax only (43 chars of canonical base64url); the full point check happens when a key is used to verify. */
-    static void requireKeyIdSyntax(String text, String field) throws RelayException {
-        if (text == null || text.length() != KeyId.TEXT_LENGTH) {
-            throw new RelayException(ErrorCode.MALFORMED, field + " must be a 43-char key id");
-        }
-        Base64Url.decode(text, field, KeyId.RAW_LENGTH);
     }
 
     private static String require(String value, String field) throws RelayException {

@@ -15,8 +15,9 @@ public record InboxPolicy(PolicyMode mode, Set<String> allow, Set<String> block)
     public static final int MAX_LIST_SIZE = 1000;
 
     public InboxPolicy {
-        allow = Set.copyOf(new LinkedHashSet<>(allow));
-        block = Set.copyOf(new LinkedHashSet<>(block));
+        // Set.copyOf drops duplicates and returns an already immutable set as is: no copy per policy lookup.
+        allow = Set.copyOf(allow);
+        block = Set.copyOf(block);
     }
 
     public static InboxPolicy of(PolicyMode mode) {
@@ -35,7 +36,7 @@ public record InboxPolicy(PolicyMode mode, Set<String> allow, Set<String> block)
         }
         Set<String> out = new LinkedHashSet<>();
         for (String key : keys) {
-            EnvelopeParser.requireKeyIdSyntax(key, name + " entry");
+            KeyId.requireSyntax(key, name + " entry");
             out.add(key);
         }
         return out;

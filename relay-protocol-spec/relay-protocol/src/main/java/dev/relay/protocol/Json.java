@@ -15,8 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one JSON configuration of the protocol: strict (duplicate keys are errors, trailing tokens are errors) and
@@ -85,6 +87,16 @@ public final class Json {
             throw new RelayException(ErrorCode.MALFORMED, what + " is not valid JSON: " + firstLine(e.getMessage()));
         }
         return fields;
+    }
+
+    /** Refuses any member not in {@code allowed}: Relay bodies are strict, an unknown name is an error, not ignored. */
+    static void requireOnlyFields(ObjectNode node, Set<String> allowed, String what) throws RelayException {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String field = names.next();
+            if (!allowed.contains(field)) {
+                throw new RelayException(ErrorCode.MALFORMED, what + " has unknown field '" + Envelope.shorten(field) + "'");
+            }
+        }
     }
 
     /**

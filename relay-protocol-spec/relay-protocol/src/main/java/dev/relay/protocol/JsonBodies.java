@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Bodies of the relay's own envelopes: responses {@code {"op","result"}}, errors {@code {"code","message"}} and
- * receipts {@code {"message_id","digest","status"}} (SPEC §3.5).
+ * Bodies of the relay's own envelopes: responses {@code {"op","result"}}, errors {@code {"code","message"}} (plus
+ * {@code "retry_after"} for {@code rate_limited}) and receipts {@code {"message_id","digest","status"}} (SPEC §3.5).
  */
 public final class JsonBodies {
     public static final String CONTENT_TYPE = "application/json";
@@ -22,10 +22,21 @@ public final class JsonBodies {
     }
 
     public static byte[] error(ErrorCode code, String message) {
+        return bytes(errorNode(code, message));
+    }
+
+    /** A {@code rate_limited} error body, which also carries {@code retry_after} in seconds (SPEC §3.5.6). */
+    public static byte[] rateLimited(String message, long retryAfterSeconds) {
+        ObjectNode body = errorNode(ErrorCode.RATE_LIMITED, message);
+        body.put("retry_after", retryAfterSeconds);
+        return bytes(body);
+    }
+
+    private static ObjectNode errorNode(ErrorCode code, String message) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("code", code.code());
         body.put("message", message == null ? code.description() : message);
-        return bytes(body);
+        return body;
     }
 
     public static byte[] receipt(Envelope received, String status) {

@@ -26,13 +26,19 @@ public final class KeyId {
 
     /** Parses a key id; errors carry {@link ErrorCode#MALFORMED}. */
     public static KeyId parse(String text) throws RelayException {
+        return fromValidatedText(text, requireSyntax(text, "key id"));
+    }
+
+    /**
+     * The text rule alone (43 chars of canonical base64url, 32 bytes), without the point check of {@link #parse}: for
+     * names and lists that hold key ids but verify nothing with them. {@code field} names the value in the error.
+     */
+    static byte[] requireSyntax(String text, String field) throws RelayException {
         if (text == null || text.length() != TEXT_LENGTH) {
-            throw new RelayException(ErrorCode.MALFORMED,
-                    "key id must be " + TEXT_LENGTH + " chars of base64url, got "
-                            + (text == null ? "nothing" : text.length() + " chars"));
+            throw new RelayException(ErrorCode.MALFORMED, field + " must be " + TEXT_LENGTH
+                    + " chars of base64url, got " + (text == null ? "nothing" : text.length() + " chars"));
         }
-        byte[] raw = Base64Url.decode(text, "key id", RAW_LENGTH);
-        return fromValidatedText(text, raw);
+        return Base64Url.decode(text, field, RAW_LENGTH);
     }
 
     /** Wraps a raw 32-byte public key. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -36,7 +35,7 @@ public record ProfileCard(String name, String description, List<Capability> capa
 
     public static ProfileCard parse(JsonNode node) throws RelayException {
         ObjectNode card = object(node, "card");
-        onlyFields(card, CARD_FIELDS, "card");
+        Json.requireOnlyFields(card, CARD_FIELDS, "card");
         String name = text(card, "name", 1, 64, true);
         String description = text(card, "description", 0, 1024, false);
         List<String> tags = tags(card.get("tags"), "card tags");
@@ -52,7 +51,7 @@ public record ProfileCard(String name, String description, List<Capability> capa
             }
             for (JsonNode item : caps) {
                 ObjectNode cap = object(item, "capability");
-                onlyFields(cap, CAPABILITY_FIELDS, "capability");
+                Json.requireOnlyFields(cap, CAPABILITY_FIELDS, "capability");
                 String capDescription = text(cap, "description", 0, 512, false);
                 capabilities.add(new Capability(text(cap, "name", 1, 64, true), capDescription == null ? "" : capDescription,
                         tags(cap.get("tags"), "capability tags"), text(cap, "version", 1, 32, false)));
@@ -109,15 +108,6 @@ public record ProfileCard(String name, String description, List<Capability> capa
             throw new RelayException(ErrorCode.MALFORMED, what + " must be an object");
         }
         return (ObjectNode) node;
-    }
-
-    private static void onlyFields(ObjectNode node, Set<String> allowed, String what) throws RelayException {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String field = names.next();
-            if (!allowed.contains(field)) {
-                throw new RelayException(ErrorCode.MALFORMED, what + " has unknown field '" + Envelope.shorten(field) + "'");
-            }
-        }
     }
 
     private static String text(ObjectNode node, String field, int min, int max, boolean required) throws RelayException {

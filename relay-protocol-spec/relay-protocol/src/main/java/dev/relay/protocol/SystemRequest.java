@@ -2,8 +2,8 @@ package dev.relay.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The body of a {@code request} envelope: {@code {"op": "...", "args": {...}}} (SPEC §8.5).
@@ -12,18 +12,14 @@ import java.util.Map;
  * @param args its arguments (an empty object when absent)
  */
 public record SystemRequest(SystemOp op, ObjectNode args) {
+    private static final Set<String> BODY_FIELDS = Set.of("op", "args");
 
     public static SystemRequest parse(Envelope request) throws RelayException {
         if (request.kind() != Kind.REQUEST) {
             throw new RelayException(ErrorCode.MALFORMED, "not a request envelope");
         }
         ObjectNode body = Json.readObject(request.body(), "request body");
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("op") && !name.equals("args")) {
-                throw new RelayException(ErrorCode.MALFORMED, "request body has unknown field '" + Envelope.shorten(name) + "'");
-            }
-        }
+        Json.requireOnlyFields(body, BODY_FIELDS, "request body");
         JsonNode op = body.get("op");
         if (op == null || !op.isTextual()) {
             throw new RelayException(ErrorCode.MALFORMED, "request body needs a string 'op'");
@@ -46,7 +42,7 @@ public record SystemRequest(SystemOp op, ObjectNode args) {
 
     /** A signed request envelope. */
     public static Envelope envelope(RelayKeyPair requester, SystemOp op, Map<String, ?> args) throws RelayException {
-        return Envelope.builder(Kind.REQUEST).to(Envelope.SYSTEM_RECIPIENT).contentType("application/json")
+        return Envelope.builder(Kind.REQUEST).to(Envelope.SYSTEM_RECIPIENT).contentType(JsonBodies.CONTENT_TYPE)
                 .body(body(op, args)).sign(requester);
     }
 }

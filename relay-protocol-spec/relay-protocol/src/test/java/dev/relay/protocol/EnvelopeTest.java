@@ -235,6 +235,30 @@ class EnvelopeTest {
     }
 
     @Test
+    void equalityCoversEveryFieldNotOnlyTheSignature() throws RelayException {
+        String base = Envelope.builder(Kind.STREAM).id(TestKeys.messageId(1)).to(BOB).ts(TestKeys.T0).expiresIn(60L)
+                .threadId(TestKeys.messageId(2)).inReplyTo(TestKeys.messageId(3)).seq(4).contentType("text/plain")
+                .body("a").sign(TestKeys.alice()).toJsonString();
+        Envelope original = Envelope.parse(TestKeys.utf8(base));
+        assertThat(Envelope.parse(TestKeys.utf8(base))).isEqualTo(original).hasSameHashCodeAs(original);
+        // Same signature, one field changed: still parses (verification would fail), and must not be equal.
+        List<String> variants = List.of(
+                base.replace("\"id\":\"" + TestKeys.messageId(1), "\"id\":\"" + TestKeys.messageId(4)),
+                base.replace("\"to\":\"" + BOB, "\"to\":\"" + TestKeys.mallory().keyId()),
+                base.replace("\"ts\":" + TestKeys.T0, "\"ts\":" + (TestKeys.T0 + 1)),
+                base.replace(",\"expires_in\":60", ""),
+                base.replace(",\"thread_id\":\"" + TestKeys.messageId(2) + "\"", ""),
+                base.replace("\"in_reply_to\":\"" + TestKeys.messageId(3), "\"in_reply_to\":\"" + TestKeys.messageId(4)),
+                base.replace("\"seq\":4", "\"seq\":5"),
+                base.replace(",\"content_type\":\"text/plain\"", ""),
+                base.replace("\"body\":\"YQ\"", "\"body\":\"Yg\""));
+        for (String variant : variants) {
+            assertThat(variant).isNotEqualTo(base);
+            assertThat(Envelope.parse(TestKeys.utf8(variant))).as(variant).isNotEqualTo(original);
+        }
+    }
+
+    @Test
     void digestIsSha256OfTheSigningInput() throws Exception {
         Envelope e = Envelope.builder(Kind.MESSAGE).id(TestKeys.messageId(7)).to(BOB).ts(TestKeys.T0).body("x").sign(TestKeys.alice());
         assertThat(e.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(e.signingInput())).hasSize(32);

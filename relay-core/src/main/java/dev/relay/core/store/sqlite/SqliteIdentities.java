@@ -38,16 +38,25 @@ final class SqliteIdentities {
         });
     }
 
-    void recordConnected(String keyId, long atMs) {
-        db.call("recording a connect", () -> {
-            PreparedStatement upsert = db.statement(
+    boolean recordConnected(String keyId, long atMs) {
+        // Insert-or-nothing tells a first connect apart (an upsert counts 1 row either way); both statements run under
+        // the store lock, so no other connect of this process can come in between.
+        return db.call("recording a connect", () -> {
+            PreparedStatement insert = db.statement(
                     "INSERT INTO identities (key_id, first_seen, last_seen, sessions) VALUES (?, ?, ?, 1)"
-                            + " ON CONFLICT (key_id) DO UPDATE SET sessions = sessions + 1,"
-                            + " last_seen = max(last_seen, excluded.last_seen)");
-            upsert.setString(1, keyId);
-            upsert.setLong(2, atMs);
-            upsert.setLong(3, atMs);
-            return upsert.executeUpdate();
+                            + " ON CONFLICT (key_id) DO NOTHING");
+            insert.setString(1, keyId);
+            insert.setLong(2, atMs);
+            insert.setLong(3, atMs);
+            if (insert.executeUpdate() == 1) {
+                return true;
+            }
+            PreparedStatement update = db.statement(
+                    "UPDATE identities SET sessions = sessions + 1, last_seen = max(last_seen, ?) WHERE key_id = ?");
+            update.setLong(1, atMs);
+            update.setString(2, keyId);
+            update.executeUpdate();
+            return false;
         });
     }
 

@@ -154,8 +154,8 @@ public final class SqliteRelayStore implements RelayStore {
     // ---- presence ----
 
     @Override
-    public void recordConnected(String keyId, long atMs) {
-        identities.recordConnected(required(keyId, "keyId"), atMs);
+    public boolean recordConnected(String keyId, long atMs) {
+        return identities.recordConnected(required(keyId, "keyId"), atMs);
     }
 
     @Override

@@ -63,6 +63,17 @@ class SqliteIdentitiesTest extends StoreTestSupport {
         }
 
         @Test
+        void onlyTheFirstConnectEverReportsANewIdentity() {
+            assertThat(store.recordConnected("alice", 100)).isTrue();
+            assertThat(store.recordConnected("alice", 150)).as("second session").isFalse();
+            store.recordDisconnected("alice", 200);
+            store.recordDisconnected("alice", 210);
+            store.resetPresence(300);
+            assertThat(store.recordConnected("alice", 400)).as("back after going offline").isFalse();
+            assertThat(store.recordConnected("bob", 400)).isTrue();
+        }
+
+        @Test
         void disconnectGoesOffline() {
             store.recordConnected("alice", 100);
             store.recordDisconnected("alice", 200);
