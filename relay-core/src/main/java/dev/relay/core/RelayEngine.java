@@ -259,19 +259,19 @@ public final class RelayEngine implements AutoCloseable {
         }
         boolean threaded = envelope.threadId() != null;
         byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
-        boolean fresh = store.recordMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
+        boolean fresh = store.acceptMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
                 envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
-                DeliveryState.SENT, threaded ? json : null));
+                DeliveryState.SENT, threaded ? json : null),
+                new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
+                        envelope.kind().wireName() + " " + envelope.id()),
+                park ? json : null);
         if (!fresh) {
             return new PublishOutcome.Duplicate(envelope);
         }
         if (isReceipt) {
             recordReceipt(sender, answered, now);
         }
-        store.appendAudit(new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
-                envelope.kind().wireName() + " " + envelope.id()));
         if (park) {
-            store.park(recipient.toString(), json, expiresAt);
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
@@ -297,8 +297,8 @@ public final class RelayEngine implements AutoCloseable {
 
     private void markDelivered(MessageRecord message, long now) {
         // Only sent -> delivered: a broker redelivery must not audit twice, and expired stays expired.
-        if (message.state() == DeliveryState.SENT
-                && store.updateDeliveryState(message.sender(), message.messageId(), DeliveryState.DELIVERED)) {
+        if (store.transitionDeliveryState(message.sender(), message.messageId(), DeliveryState.SENT,
+                DeliveryState.DELIVERED)) {
             store.appendAudit(new AuditEvent(now, "message.delivered", message.sender(), "", message.messageId()));
         }
     }

@@ -51,6 +51,11 @@ final class SystemRequests {
     /** Room left in a response body for the envelope around lists; keeps every answer under the body limit. */
     private static final int RESPONSE_BUDGET = Envelope.MAX_BODY_BYTES - 8192;
     private static final int MAX_PRESENCE_KEYS = 50;
+    /**
+     * Largest profile.set request body. Cards are answered with their signed request envelope, so this bound keeps
+     * one card (card + envelope, about 80 KB at most) within a response body.
+     */
+    static final int MAX_CARD_REQUEST_BYTES = 32_768;
     private static final Pattern RETRY_AFTER = Pattern.compile("retry_after=(\\d{1,18})");
 
     private final RelayConfig config;
@@ -212,6 +217,10 @@ final class SystemRequests {
     private JsonNode profileSet(KeyId requester, Args args, Envelope request) throws RelayException {
         args.only("owner", "card");
         args.requireOwner(requester);
+        if (request.bodyLength() > MAX_CARD_REQUEST_BYTES) {
+            throw new RelayException(ErrorCode.TOO_LARGE, "a profile.set request body may hold at most "
+                    + MAX_CARD_REQUEST_BYTES + " bytes");
+        }
         ProfileCard card = ProfileCard.parse(args.node("card"));
         long now = clock.millis();
         CardRecord saved = new CardRecord(requester.toString(), card.toJson().toString(), request.toJsonString(),
@@ -247,7 +256,7 @@ final class SystemRequests {
         boolean more = found.size() > limit;
         for (int i = 0; i < Math.min(limit, found.size()); i++) {
             ObjectNode entry = cardJson(found.get(i));
-            size += entry.toString().length();
+            size += utf8Length(entry);
             if (size > RESPONSE_BUDGET && last != null) {
                 more = true;
                 break;
@@ -339,7 +348,7 @@ final class SystemRequests {
             } else {
                 entry = (ObjectNode) storedJson(new String(record.envelope(), StandardCharsets.UTF_8));
             }
-            size += entry.toString().length();
+            size += utf8Length(entry);
             if (size > RESPONSE_BUDGET && added) {
                 more = true;
                 break;
@@ -351,6 +360,10 @@ final class SystemRequests {
         result.put("next", more && last != null
                 ? encodeCursor(last.tsMs() + ":" + last.sender() + ":" + last.messageId()) : null);
         return result;
+    }
+
+    private static int utf8Length(JsonNode node) {
+        return node.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static HistoryCursor historyCursor(String cursor) throws RelayException {

@@ -753,4 +753,14 @@ class SystemRequestsTest extends EngineTestSupport {
         assertThat(answer.inReplyTo()).isEqualTo(discover.id());
         assertThat(body(answer).get("code").asText()).isEqualTo("internal");
     }
+
+    @Test
+    void aProfileRequestOverThirtyTwoKibIsTooLargeAndStoresNothing() {
+        String padded = "{\"op\":\"profile.set\",\"args\":{\"card\":{\"name\":\"Padded\"}}" + " ".repeat(33_000) + "}";
+        Envelope request = sign(Envelope.builder(Kind.REQUEST).to(Envelope.SYSTEM_RECIPIENT).ts(now())
+                .contentType(JsonBodies.CONTENT_TYPE).body(padded), alice);
+
+        assertThat(errorCode(alice, request)).isEqualTo("too_large");
+        assertThat(store.card(id(alice))).isEmpty();
+    }
 }

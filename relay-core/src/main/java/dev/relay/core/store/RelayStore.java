@@ -86,8 +86,19 @@ public interface RelayStore extends AutoCloseable {
     /** The recorded message, if any. */
     Optional<MessageRecord> message(String sender, String messageId);
 
-    /** Sets the delivery state (any transition; the engine owns the state machine). False if the message is unknown. */
-    boolean updateDeliveryState(String sender, String messageId, DeliveryState state);
+    /**
+      * Moves a message from state {@code from} to {@code to} atomically (compare and set), so that two reports of one
+      * delivery (a receipt and the broker's acknowledgement) change it once. False if the message is unknown or not in
+      * {@code from}.
+      */
+    boolean transitionDeliveryState(String sender, String messageId, DeliveryState from, DeliveryState to);
+
+    /**
+      * Accepts a message in one transaction: its record, its audit record and, when {@code parkEnvelope} is not null,
+      * its parked copy for {@code message.recipient()}. All or nothing, so a failure leaves no record that would make
+      * the sender's retry look like a duplicate. Returns false, writing nothing, if (sender, messageId) exists.
+      */
+    boolean acceptMessage(MessageRecord message, AuditEvent audit, byte[] parkEnvelope);
 
     /**
       * One page of a thread, newest first in (tsMs, sender, messageId) order, holding only messages that

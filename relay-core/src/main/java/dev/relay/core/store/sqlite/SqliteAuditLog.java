@@ -62,6 +62,21 @@ final class SqliteAuditLog {
         });
     }
 
+    /** The chain head: the last record's seq and hash. */
+    record Head(long seq, byte[] hash) {
+    }
+
+    /** Only under the database lock. */
+    Head head() {
+        return new Head(headSeq, headHash);
+    }
+
+    /** Puts the head back after the transaction that appended past it rolled back. Only under the database lock. */
+    void restoreHead(Head head) {
+        headSeq = head.seq();
+        headHash = head.hash();
+    }
+
     AuditRecord append(AuditEvent event) {
         return db.call("appending to the audit log", () -> {
             AuditRecord record = AuditChain.link(headSeq, headHash, event);
@@ -76,7 +91,8 @@ final class SqliteAuditLog {
             insert.setBytes(7, record.prevHash());
             insert.setBytes(8, record.hash());
             insert.executeUpdate();
-            // Autocommit: the row is durable here; only now does the head move.
+            // Autocommit: the row is durable here and the head moves. Inside a transaction the caller restores the head
+            // if it rolls back (see SqliteRelayStore.acceptMessage).
             headSeq = record.seq();
             headHash = record.hash();
             return record;

@@ -57,13 +57,14 @@ final class SqliteMessages {
         });
     }
 
-    boolean updateDeliveryState(String sender, String messageId, DeliveryState state) {
+    boolean transitionDeliveryState(String sender, String messageId, DeliveryState from, DeliveryState to) {
         return db.call("updating a delivery state", () -> {
             PreparedStatement update = db.statement(
-                    "UPDATE messages SET state = ? WHERE sender = ? AND message_id = ?");
-            update.setString(1, state.name());
+                    "UPDATE messages SET state = ? WHERE sender = ? AND message_id = ? AND state = ?");
+            update.setString(1, to.name());
             update.setString(2, sender);
             update.setString(3, messageId);
+            update.setString(4, from.name());
             return update.executeUpdate() == 1;
         });
     }

@@ -215,9 +215,34 @@ public final class SqliteRelayStore implements RelayStore {
     }
 
     @Override
-    public boolean updateDeliveryState(String sender, String messageId, DeliveryState state) {
-        return messages.updateDeliveryState(required(sender, "sender"), required(messageId, "messageId"),
-                required(state, "state"));
+    public boolean transitionDeliveryState(String sender, String messageId, DeliveryState from, DeliveryState to) {
+        return messages.transitionDeliveryState(required(sender, "sender"), required(messageId, "messageId"),
+                required(from, "from"), required(to, "to"));
+    }
+
+    @Override
+    public boolean acceptMessage(MessageRecord message, AuditEvent audit, byte[] parkEnvelope) {
+        required(message, "message");
+        required(audit, "audit");
+        // The outer call holds the (reentrant) lock across commit, so the audit head moves only with a commit.
+        return db.call("accepting a message", () -> {
+            SqliteAuditLog.Head head = auditLog.head();
+            try {
+                return db.inTransaction("accepting a message", () -> {
+                    if (!messages.recordMessage(message)) {
+                        return false;
+                    }
+                    auditLog.append(audit);
+                    if (parkEnvelope != null) {
+                        parking.park(message.recipient(), parkEnvelope, message.expiresAtMs());
+                    }
+                    return true;
+                });
+            } catch (RuntimeException e) {
+                auditLog.restoreHead(head);
+                throw e;
+            }
+        });
     }
 
     @Override

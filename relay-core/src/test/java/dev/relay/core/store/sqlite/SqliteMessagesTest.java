@@ -53,13 +53,13 @@ class SqliteMessagesTest extends StoreTestSupport {
     @Test
     void unknownMessage() {
         assertThat(store.message("alice", "nope")).isEmpty();
-        assertThat(store.updateDeliveryState("alice", "nope", DeliveryState.DELIVERED)).isFalse();
+        assertThat(store.transitionDeliveryState("alice", "nope", DeliveryState.SENT, DeliveryState.DELIVERED)).isFalse();
     }
 
     @Test
     void updateDeliveryState() {
         store.recordMessage(message("alice", "m1", "bob", null, 10, 1000));
-        assertThat(store.updateDeliveryState("alice", "m1", DeliveryState.DELIVERED)).isTrue();
+        assertThat(store.transitionDeliveryState("alice", "m1", DeliveryState.SENT, DeliveryState.DELIVERED)).isTrue();
         assertThat(store.message("alice", "m1")).map(MessageRecord::state).contains(DeliveryState.DELIVERED);
     }
 
@@ -137,7 +137,7 @@ class SqliteMessagesTest extends StoreTestSupport {
         store.recordMessage(message("alice", "early", "bob", null, 1, 500));
         store.recordMessage(message("alice", "later", "bob", null, 1, 1001));
         store.recordMessage(message("alice", "delivered", "bob", null, 1, 100));
-        store.updateDeliveryState("alice", "delivered", DeliveryState.DELIVERED);
+        store.transitionDeliveryState("alice", "delivered", DeliveryState.SENT, DeliveryState.DELIVERED);
 
         List<MessageRecord> expired = store.markExpired(1000, 100);
 
@@ -166,7 +166,7 @@ class SqliteMessagesTest extends StoreTestSupport {
         store.recordMessage(message("alice", "a", "bob", null, 1, 999));
         store.recordMessage(message("alice", "b", "bob", null, 1, 1000));
         store.recordMessage(message("alice", "c", "bob", null, 1, 1001));
-        store.updateDeliveryState("alice", "a", DeliveryState.DELIVERED);
+        store.transitionDeliveryState("alice", "a", DeliveryState.SENT, DeliveryState.DELIVERED);
 
         assertThat(store.deleteExpiredMessages(1000)).isEqualTo(2);
         assertThat(store.message("alice", "a")).isEmpty();

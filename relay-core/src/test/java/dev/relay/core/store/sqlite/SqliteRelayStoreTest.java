@@ -43,7 +43,7 @@ class SqliteRelayStoreTest extends StoreTestSupport {
         MessageRecord m2 = message("bob", "m2", "alice", "t", 160, 9000);
         store.recordMessage(m1);
         store.recordMessage(m2);
-        store.updateDeliveryState("bob", "m2", DeliveryState.DELIVERED);
+        store.transitionDeliveryState("bob", "m2", DeliveryState.SENT, DeliveryState.DELIVERED);
         long seq = store.park("carol", bytes("parked"), 9000);
         AuditRecord a1 = store.appendAudit(new AuditEvent(170, "connect", "alice", "", ""));
         AuditRecord a2 = store.appendAudit(new AuditEvent(180, "message", "alice", "bob", "m1"));
