@@ -152,25 +152,42 @@ public final class RelayEngine implements AutoCloseable {
         if (facts != null && facts.clientId() != null) {
             ClientIds.resolve(facts.clientId(), token.keyId());
         }
-        if (!store.rememberNonce(token.keyId().toString(), token.nonce(), token.rememberUntilSeconds() * 1000)) {
+        boolean firstUse;
+        try {
+            firstUse = store.rememberNonce(token.keyId().toString(), token.nonce(), token.rememberUntilSeconds() * 1000);
+        } catch (RuntimeException e) {
+            // Without the replay cache a token cannot be checked for reuse: refuse, never let it through.
+            LOG.error("Relay store failed while checking a connect token of {}; refused the connect", token.keyId(), e);
+            throw new RelayException(ErrorCode.INTERNAL, "relay store unavailable");
+        }
+        if (!firstUse) {
             throw new RelayException(ErrorCode.REPLAY, "connect token nonce was already used; make a new token per connect");
         }
         return token.keyId();
     }
 
-    /** Records that a session of {@code identity} is online. */
+    /** Records that a session of {@code identity} is online. Never throws into the broker. */
     public void onConnected(KeyId identity) {
         long now = clock.millis();
-        // The store says whether this was the first connect in the same atomic step, so two first sessions at once
-        // (or two nodes on one store) audit first_seen once.
-        if (store.recordConnected(identity.toString(), now)) {
-            store.appendAudit(new AuditEvent(now, "identity.first_seen", identity.toString(), "", ""));
+        try {
+            // The store says whether this was the first connect in the same atomic step, so two first sessions at
+            // once (or two nodes on one store) audit first_seen once.
+            if (store.recordConnected(identity.toString(), now)) {
+                store.appendAudit(new AuditEvent(now, "identity.first_seen", identity.toString(), "", ""));
+            }
+        } catch (RuntimeException e) {
+            // Presence is observation only: a store fault must not fail the broker's connect.
+            LOG.error("Relay store failed to record the connect of {}; presence may be stale", identity, e);
         }
     }
 
-    /** Records that a session of {@code identity} went away. */
+    /** Records that a session of {@code identity} went away. Never throws into the broker. */
     public void onDisconnected(KeyId identity) {
-        store.recordDisconnected(identity.toString(), clock.millis());
+        try {
+            store.recordDisconnected(identity.toString(), clock.millis());
+        } catch (RuntimeException e) {
+            LOG.error("Relay store failed to record the disconnect of {}; presence may be stale", identity, e);
+        }
     }
 
     // ---------------------------------------------------------------- publish

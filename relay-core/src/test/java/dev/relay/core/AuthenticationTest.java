@@ -243,4 +243,21 @@ class AuthenticationTest extends EngineTestSupport {
         assertThat(store.rememberNonce(id(alice), Base64Url.encode(nonce), Long.MAX_VALUE))
                 .as("the engine stored (key id, nonce)").isFalse();
     }
+
+    @Test
+    void aStoreFaultDuringTheReplayCheckRefusesAsInternal() throws Exception {
+        RelayEngine faulty = RelayEngine.create(config(), storeFailingOn("rememberNonce"), relayKey, clock);
+        String password = ConnectToken.create(alice, REALM, clock.millis() / 1000).password();
+
+        assertThat(failureCode(() -> faulty.authenticate(id(alice), password, null))).isEqualTo(ErrorCode.INTERNAL);
+    }
+
+    @Test
+    void presenceHooksNeverThrowIntoTheBroker() {
+        RelayEngine faulty = RelayEngine.create(config(), storeFailingOn("recordConnected"), relayKey, clock);
+        faulty.onConnected(alice.keyId());
+        RelayEngine faultyDisconnect = RelayEngine.create(config(), storeFailingOn("recordDisconnected"), relayKey, clock);
+        faultyDisconnect.onDisconnected(alice.keyId());
+        assertThat(store.presence(id(alice))).as("nothing was recorded by the failing stores").isEmpty();
+    }
 }

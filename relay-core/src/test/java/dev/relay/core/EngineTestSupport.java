@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.core.store.AuditRecord;
+import dev.relay.core.store.RelayStore;
+import dev.relay.core.store.StoreException;
 import dev.relay.core.store.sqlite.SqliteRelayStore;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
@@ -18,6 +20,8 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -67,6 +71,24 @@ abstract class EngineTestSupport {
     @AfterEach
     void stopEngine() {
         engine.close();
+    }
+
+    /**
+     * The real store, except that {@code method} fails as a broken disk would: fault injection for the paths where the
+     * engine must turn a store fault into a clear answer.
+     */
+    RelayStore storeFailingOn(String method) {
+        return (RelayStore) Proxy.newProxyInstance(RelayStore.class.getClassLoader(), new Class<?>[] {RelayStore.class},
+                (proxy, called, args) -> {
+                    if (called.getName().equals(method)) {
+                        throw new StoreException("disk on fire (test)", null);
+                    }
+                    try {
+                        return called.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** A second engine over the same store, key and clock with other settings (not closed separately). */

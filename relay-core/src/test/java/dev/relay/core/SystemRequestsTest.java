@@ -13,9 +13,6 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import dev.relay.core.store.RelayStore;
-import dev.relay.core.store.StoreException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -730,18 +727,7 @@ class SystemRequestsTest extends EngineTestSupport {
 
     @Test
     void aFaultInsideAnOperationIsAnsweredAsInternalNotLost() {
-        // A store that fails on one read, to stand in for a disk fault in the middle of an operation.
-        RelayStore failing = (RelayStore) Proxy.newProxyInstance(RelayStore.class.getClassLoader(),
-                new Class<?>[] {RelayStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("searchPublicCards")) {
-                        throw new StoreException("disk on fire (test)", null);
-                    }
-                    try {
-                        return method.invoke(store, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        RelayStore failing = storeFailingOn("searchPublicCards");
         RelayEngine faulty = RelayEngine.create(config(), failing, relayKey, clock);
         Envelope discover = request(alice, SystemOp.DISCOVER, Map.of());
 
