@@ -149,6 +149,17 @@ public final class RelayEngine implements AutoCloseable {
     }
 
     private KeyId admit(ConnectToken.Verified token, ConnectFacts facts) throws RelayException {
+        try {
+            return admitVerified(token, facts);
+        } catch (RelayException refused) {
+            // Only refusals of a token that carried a valid signature are audited: unsigned junk is no one's act.
+            audit(new AuditEvent(clock.millis(), "connect.refused", token.keyId().toString(), transport(facts),
+                    refused.code().code()));
+            throw refused;
+        }
+    }
+
+    private KeyId admitVerified(ConnectToken.Verified token, ConnectFacts facts) throws RelayException {
         if (facts != null && facts.clientId() != null) {
             ClientIds.resolve(facts.clientId(), token.keyId());
         }
@@ -168,8 +179,15 @@ public final class RelayEngine implements AutoCloseable {
 
     /** Records that a session of {@code identity} is online. Never throws into the broker. */
     public void onConnected(KeyId identity) {
+        onConnected(identity, null);
+    }
+
+    /** Records that a session of {@code identity} is online, and audits the connect. Never throws into the broker. */
+    public void onConnected(KeyId identity, ConnectFacts facts) {
         long now = clock.millis();
         try {
+            store.appendAudit(new AuditEvent(now, "session.connected", identity.toString(), transport(facts),
+                    facts == null || facts.clientId() == null ? "" : facts.clientId()));
             // The store says whether this was the first connect in the same atomic step, so two first sessions at
             // once (or two nodes on one store) audit first_seen once.
             if (store.recordConnected(identity.toString(), now)) {
@@ -227,6 +245,18 @@ public final class RelayEngine implements AutoCloseable {
             return new PublishOutcome.Reject(limited, rate.retryAfterSeconds());
         }
         long now = clock.millis();
+        try {
+            return decideCounted(publisher, address, payload, now);
+        } catch (RelayException refused) {
+            // Audited only once a rate token was spent, so a flood cannot grow the audit log faster than the limit.
+            audit(new AuditEvent(now, "publish.refused", publisher.toString(), "", refused.code().code()
+                    + " bytes=" + payload.length));
+            throw refused;
+        }
+    }
+
+    private PublishOutcome decideCounted(KeyId publisher, Address address, byte[] payload, long now)
+            throws RelayException {
         boolean isRequest = address instanceof Address.SystemRequests;
         String addressedTo = isRequest ? Envelope.SYSTEM_RECIPIENT : ((Address.Inbox) address).keyId();
         Envelope envelope = InboundCheck.check(payload, publisher, addressedTo, now, config.maxTtlSeconds(),
@@ -280,7 +310,7 @@ public final class RelayEngine implements AutoCloseable {
                 envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
                 DeliveryState.SENT, threaded ? json : null),
                 new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
-                        envelope.kind().wireName() + " " + envelope.id()),
+                        envelope.kind().wireName() + " " + envelope.id() + " bytes=" + envelope.bodyLength()),
                 park ? json : null);
         if (!fresh) {
             return new PublishOutcome.Duplicate(envelope);
@@ -383,6 +413,14 @@ public final class RelayEngine implements AutoCloseable {
         this.brokerSessions = Objects.requireNonNull(sessions, "sessions");
     }
 
+    /**
+     * Parks one of the relay's own envelopes (a response or an error) for a requester the broker cannot queue for.
+     * Not bounded by the per-recipient limit: the requester asked for it.
+     */
+    public void parkReply(KeyId requester, Envelope reply) {
+        store.park(requester.toString(), reply.toJson(), reply.expiresAtMillis(config.maxTtlSeconds()));
+    }
+
     /** Unexpired parked messages for {@code recipient}, oldest first; remove each with {@link #unpark} once handed on. */
     public List<ParkedMessage> parked(KeyId recipient, int limit) {
         return store.parked(recipient.toString(), clock.millis(), limit);
@@ -428,6 +466,19 @@ public final class RelayEngine implements AutoCloseable {
         } while (expired.size() == EXPIRE_BATCH);
         store.deleteExpiredMessages(now);
         store.deleteExpiredParked(now);
+    }
+
+    /** Appends to the audit log; a store fault is logged, never thrown at a client whose action was already decided. */
+    private void audit(AuditEvent event) {
+        try {
+            store.appendAudit(event);
+        } catch (RuntimeException e) {
+            LOG.error("Relay store failed to append audit record {}", event.type(), e);
+        }
+    }
+
+    private static String transport(ConnectFacts facts) {
+        return facts == null ? "" : facts.transport().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private long nowSeconds() {

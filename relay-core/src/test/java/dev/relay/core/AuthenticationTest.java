@@ -260,4 +260,19 @@ class AuthenticationTest extends EngineTestSupport {
         faultyDisconnect.onDisconnected(alice.keyId());
         assertThat(store.presence(id(alice))).as("nothing was recorded by the failing stores").isEmpty();
     }
+
+    @Test
+    void connectsAndRefusalsOfSignedTokensAreAudited() throws Exception {
+        String password = ConnectToken.create(alice, REALM, clock.millis() / 1000).password();
+        ConnectFacts facts = new ConnectFacts(Transport.MQTT5, id(alice), "127.0.0.1");
+        engine.onConnected(engine.authenticate(id(alice), password, facts), facts);
+        assertThat(failureCode(() -> engine.authenticate(id(alice), password, facts))).isEqualTo(ErrorCode.REPLAY);
+        assertThat(failureCode(() -> engine.authenticate(id(alice), "v1.garbage", facts)))
+                .isEqualTo(ErrorCode.BAD_CREDENTIALS);
+
+        assertThat(audit()).extracting(r -> r.type() + " " + r.subject() + " " + r.detail()).containsExactly(
+                "session.connected mqtt5 " + id(alice),
+                "identity.first_seen  ",
+                "connect.refused mqtt5 replay");
+    }
 }

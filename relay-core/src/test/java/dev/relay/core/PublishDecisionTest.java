@@ -51,7 +51,7 @@ class PublishDecisionTest extends EngineTestSupport {
         assertThat(audit("message.sent")).singleElement().satisfies(r -> {
             assertThat(r.actor()).isEqualTo(id(alice));
             assertThat(r.subject()).isEqualTo(id(bob));
-            assertThat(r.detail()).isEqualTo("message " + sent.id());
+            assertThat(r.detail()).isEqualTo("message " + sent.id() + " bytes=" + sent.bodyLength());
         });
     }
 
@@ -175,7 +175,7 @@ class PublishDecisionTest extends EngineTestSupport {
                 payload.getBytes(StandardCharsets.UTF_8)))).as(payload).isEqualTo(code));
         assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), new byte[0]))).isEqualTo(ErrorCode.MALFORMED);
         assertNotRecorded(sent);
-        assertThat(audit()).isEmpty();
+        assertThat(audit()).extracting(AuditRecord::type).containsOnly("publish.refused");
     }
 
     @Test
@@ -407,11 +407,14 @@ class PublishDecisionTest extends EngineTestSupport {
     }
 
     @Test
-    void refusedPublishLeavesTheAuditLogAlone() {
+    void refusalsAreAuditedWithCodeAndSizeOnlyOnceTheyCostARateToken() {
         send(alice, bob, message(bob).ts(now() + 400_000));
         send(alice, carol, message(bob));
         engine.onPublish(alice.keyId(), Addressing.parseMqttTopic("x/y"), new byte[] {1});
-        assertThat(audit()).isEmpty();
+        assertThat(audit()).extracting(AuditRecord::type).containsExactly("publish.refused", "publish.refused");
+        assertThat(audit()).extracting(AuditRecord::detail).allSatisfy(detail -> assertThat(detail).matches(
+                "(bad_timestamp|recipient_mismatch) bytes=\\d+"));
+        assertThat(audit()).extracting(AuditRecord::actor).containsOnly(id(alice));
         assertThat(store.verifyAuditChain().intact()).isTrue();
     }
 
@@ -423,6 +426,6 @@ class PublishDecisionTest extends EngineTestSupport {
         assertThat(store.message(id(alice), threaded.id()).orElseThrow().envelope()).isEqualTo(threaded.toJson());
         assertThat(store.message(id(alice), plain.id()).orElseThrow().envelope()).isNull();
         assertThat(audit("message.sent")).extracting(AuditRecord::detail)
-                .containsExactly("message " + threaded.id(), "message " + plain.id());
+                .containsExactly("message " + threaded.id() + " bytes=5", "message " + plain.id() + " bytes=5");
     }
 }
