@@ -378,9 +378,7 @@ public final class RelayEngine implements AutoCloseable {
         }
         String why = refusalReason(filter);
         LOG.debug("Refused subscription by {}: {}", subscriber, why);
-        boolean wildcard = filter instanceof Address.Forbidden forbidden
-                && (forbidden.raw().contains("+") || forbidden.raw().contains("#"));
-        return new SubscribeOutcome.Reject(new RelayException(ErrorCode.FORBIDDEN, why), wildcard);
+        return new SubscribeOutcome.Reject(new RelayException(ErrorCode.FORBIDDEN, why));
     }
 
     private static String refusalReason(Address filter) {

@@ -9,13 +9,7 @@ public sealed interface SubscribeOutcome {
     record Allow() implements SubscribeOutcome {
     }
 
-    /**
-     * @param wildcard the refused filter has a wildcard in it; MQTT 5 answers those with SUBACK 0xA2 (SPEC §10.4)
-     */
-    record Reject(RelayException error, boolean wildcard) implements SubscribeOutcome {
-        /** SUBACK reason: 0xA2 wildcard subscriptions not supported, else 0x87 not authorized. */
-        public int mqtt5SubackReason() {
-            return wildcard ? 0xA2 : 0x87;
-        }
+    /** Refused; MQTT answers SUBACK 0x87 (3.1.1: 0x80) with the reason string (SPEC §10.4). */
+    record Reject(RelayException error) implements SubscribeOutcome {
     }
 }

@@ -44,7 +44,7 @@ class SubscribeDecisionTest extends EngineTestSupport {
     void anotherInboxIsForbidden() {
         SubscribeOutcome.Reject reject = refused(subscribe(Addressing.mqttInbox(id(bob))));
         assertThat(reject.error().getMessage()).contains("only the owner").contains(id(bob));
-        assertThat(reject.mqtt5SubackReason()).isEqualTo(0x87);
+        assertThat(reject.error().code()).isEqualTo(ErrorCode.FORBIDDEN);
 
         SubscribeOutcome.Reject shared = refused(subscribe("$share/g/" + Addressing.mqttInbox(id(bob))));
         assertThat(shared.error().getMessage()).contains(id(bob));
@@ -55,7 +55,6 @@ class SubscribeDecisionTest extends EngineTestSupport {
     void systemAddressIsForbidden() {
         SubscribeOutcome.Reject reject = refused(subscribe(Addressing.MQTT_SYSTEM_TOPIC));
         assertThat(reject.error().getMessage()).contains("system address");
-        assertThat(reject.wildcard()).isFalse();
         refused(subscribe("$share/g/relay/v1/sys"));
     }
 
@@ -65,8 +64,6 @@ class SubscribeDecisionTest extends EngineTestSupport {
                 "$share/g/relay/v1/inbox/+", "relay/v1/inbox/#"}) {
             SubscribeOutcome.Reject reject = refused(subscribe(filter));
             assertThat(reject.error().getMessage()).as(filter).contains("wildcard");
-            assertThat(reject.wildcard()).as(filter).isTrue();
-            assertThat(reject.mqtt5SubackReason()).isEqualTo(0xA2);
         }
     }
 
@@ -75,7 +72,6 @@ class SubscribeDecisionTest extends EngineTestSupport {
         for (String filter : new String[] {"relay/v1/other", "relay/v1/inbox/not-a-key", "relay/v1/inbox/" + id(alice) + "/x"}) {
             SubscribeOutcome.Reject reject = refused(subscribe(filter));
             assertThat(reject.error().getMessage()).as(filter).contains(filter.substring(0, 10));
-            assertThat(reject.wildcard()).isFalse();
         }
         refused(subscribe(""));
     }

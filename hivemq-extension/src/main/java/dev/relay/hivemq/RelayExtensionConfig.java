@@ -1,0 +1,48 @@
+package dev.relay.hivemq;
+
+import dev.relay.core.RelayConfig;
+import dev.relay.core.RelayConfigException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Reads {@code conf/relay.properties} from the extension folder (SPEC settings, see docs/operations.md). The data folder
+ * defaults to {@code <HiveMQ data folder>/relay}, so HiveMQ's own backups and volumes cover it.
+ */
+final class RelayExtensionConfig {
+    static final String FILE = "conf/relay.properties";
+
+    private RelayExtensionConfig() {
+    }
+
+    static RelayConfig load(Path extensionHome, Path hivemqDataFolder) {
+        Path file = extensionHome.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new RelayConfigException(RelayConfig.REALM, null, "no " + FILE + " in " + extensionHome
+                    + "; create it with at least relay.realm=<name of this relay>");
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RelayConfigException(RelayConfig.REALM, null, "cannot read " + file + ": " + e.getMessage());
+        }
+        Map<String, String> values = new HashMap<>();
+        properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name).trim()));
+        RelayConfig config = RelayConfig.fromProperties(values, hivemqDataFolder.resolve("relay"));
+        if (!config.dataDir().isAbsolute()) {
+            // A relative data folder is taken from the extension folder, not from wherever HiveMQ was started.
+            config = new RelayConfig(config.realm(), extensionHome.resolve(config.dataDir()), config.tokenWindowSeconds(),
+                    config.maxTtlSeconds(), config.maxClockSkewSeconds(), config.defaultPolicyMode(),
+                    config.sendsPerMinute(), config.sendBurst(), config.allowOutsideNamespace(),
+                    config.maxParkedPerRecipient());
+        }
+        return config;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.relay.hivemq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.relay.core.RelayConfig;
+import dev.relay.core.RelayConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RelayExtensionConfigTest {
+    @TempDir
+    Path home;
+    @TempDir
+    Path hivemqData;
+
+    private void write(String properties) throws Exception {
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve(RelayExtensionConfig.FILE), properties);
+    }
+
+    @Test
+    void readsThePropertiesAndPutsDataUnderHiveMQsDataFolder() throws Exception {
+        write("relay.realm = home-lab\nrelay.rate.sends-per-minute=120\n");
+        RelayConfig config = RelayExtensionConfig.load(home, hivemqData);
+        assertThat(config.realm()).isEqualTo("home-lab");
+        assertThat(config.sendsPerMinute()).isEqualTo(120);
+        assertThat(config.dataDir()).isEqualTo(hivemqData.resolve("relay"));
+    }
+
+    @Test
+    void aRelativeDataFolderIsTakenFromTheExtensionFolder() throws Exception {
+        write("relay.realm=home-lab\nrelay.data-dir=store\n");
+        assertThat(RelayExtensionConfig.load(home, hivemqData).dataDir()).isEqualTo(home.resolve("store"));
+    }
+
+    @Test
+    void missingFileNamesWhatToCreate() {
+        assertThatThrownBy(() -> RelayExtensionConfig.load(home, hivemqData))
+                .isInstanceOf(RelayConfigException.class).hasMessageContaining("conf/relay.properties")
+                .hasMessageContaining("relay.realm");
+    }
+
+    @Test
+    void badValuesNameTheKey() throws Exception {
+        write("relay.realm=home-lab\nrelay.policy.default=strict\n");
+        assertThatThrownBy(() -> RelayExtensionConfig.load(home, hivemqData))
+                .isInstanceOf(RelayConfigException.class).hasMessageContaining("relay.policy.default")
+                .hasMessageContaining("strict");
+    }
+
+    @Test
+    void aTypoIsRefusedNotIgnored() throws Exception {
+        write("relay.realm=home-lab\nrelay.rate.sends-per-minut=5\n");
+        assertThatThrownBy(() -> RelayExtensionConfig.load(home, hivemqData))
+                .isInstanceOf(RelayConfigException.class).hasMessageContaining("relay.rate.sends-per-minut");
+    }
+}
