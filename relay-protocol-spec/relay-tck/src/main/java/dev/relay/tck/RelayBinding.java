@@ -1,0 +1,71 @@
+package dev.relay.tck;
+
+import dev.relay.protocol.RelayKeyPair;
+import java.time.Duration;
+
+/**
+ * What a binding (a broker with Relay inside, reached through real clients) offers the conformance kit. Each binding's
+ * test module implements this for one protocol and extends {@link ConformanceSuite}.
+ */
+public interface RelayBinding {
+
+    /** The realm connect tokens must be made for. */
+    String realm();
+
+    /** Connects as {@code identity} with a fresh connect token, in a session that keeps messages while offline. */
+    Client connect(RelayKeyPair identity) throws Exception;
+
+    /**
+     * Connects with exactly these credentials (for token tests).
+     *
+     * @throws ConnectRefusedException when the relay refuses the connect
+     */
+    Client connect(RelayKeyPair identity, String username, String password) throws Exception;
+
+    /** One connected client of one identity. */
+    interface Client extends AutoCloseable {
+
+        /** Subscribes to (or opens a consumer on) the identity's own inbox; must succeed. */
+        void subscribeOwnInbox() throws Exception;
+
+        /** Tries to read another identity's inbox; true if the broker allowed it (a conforming relay never does). */
+        boolean trySubscribeInboxOf(String keyId) throws Exception;
+
+        /** Publishes {@code payload} into the inbox of {@code keyId}. */
+        Sent publishToInbox(String keyId, byte[] payload) throws Exception;
+
+        /** Publishes {@code payload} to the system address. */
+        Sent publishRequest(byte[] payload) throws Exception;
+
+        /** The next message from the own inbox, or null if none arrives within {@code timeout}. */
+        byte[] receive(Duration timeout) throws Exception;
+
+        /** Whether the connection is still up (refusals must not cost a well-behaved client its connection). */
+        boolean isConnected();
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /**
+     * What the transport said about a publish.
+     *
+     * @param refused      the transport refused it with a reason (MQTT 5 PUBACK, AMQP rejected, STOMP ERROR)
+     * @param reasonString the reason string when refused ({@code "<code>: <text>"}), else null. Transports without a
+     *                     negative acknowledgement report refusals as error envelopes in the inbox instead.
+     */
+    record Sent(boolean refused, String reasonString) {
+        public static Sent accepted() {
+            return new Sent(false, null);
+        }
+    }
+
+    /** The relay refused a connect; {@code reason} is the transport's reason text where it has one. */
+    final class ConnectRefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public ConnectRefusedException(String reason) {
+            super(reason);
+        }
+    }
+}
