@@ -64,7 +64,7 @@ public final class RelayExtensionMain implements ExtensionMain {
 
     private void housekeeping() {
         try {
-            engine.housekeeping();
+            metrics.expired.inc(engine.housekeeping());
         } catch (RuntimeException e) {
             LOG.error("Relay housekeeping failed; it runs again in {} s", HOUSEKEEPING_SECONDS, e);
         }

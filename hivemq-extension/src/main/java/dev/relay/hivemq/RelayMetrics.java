@@ -14,6 +14,7 @@ final class RelayMetrics {
     final Counter parked;
     final Counter delivered;
     final Counter duplicates;
+    final Counter expired;
     final Counter requests;
     final Counter connectsAccepted;
     final Timer decisionTime;
@@ -24,6 +25,7 @@ final class RelayMetrics {
         this.parked = registry.counter(PREFIX + "publish.parked");
         this.delivered = registry.counter(PREFIX + "publish.delivered");
         this.duplicates = registry.counter(PREFIX + "publish.duplicate");
+        this.expired = registry.counter(PREFIX + "message.expired");
         this.requests = registry.counter(PREFIX + "request.answered");
         this.connectsAccepted = registry.counter(PREFIX + "connect.accepted");
         this.decisionTime = registry.timer(PREFIX + "publish.decision-time");

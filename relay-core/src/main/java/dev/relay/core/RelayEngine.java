@@ -450,13 +450,17 @@ public final class RelayEngine implements AutoCloseable {
     /**
      * Periodic upkeep: forgets nonces past their window, marks undelivered expired messages (audited), deletes
      * expired messages and parked messages. Adapters call it from their scheduler, e.g. once a minute.
+     *
+     * @return how many messages expired undelivered (for the adapter's metrics)
      */
-    public void housekeeping() {
+    public int housekeeping() {
         long now = clock.millis();
         store.pruneNonces(now);
+        int expiredCount = 0;
         List<MessageRecord> expired;
         do {
             expired = store.markExpired(now, EXPIRE_BATCH);
+            expiredCount += expired.size();
             for (MessageRecord message : expired) {
                 store.appendAudit(new AuditEvent(now, "message.expired", message.sender(), message.recipient(),
                         message.messageId()));
@@ -464,6 +468,7 @@ public final class RelayEngine implements AutoCloseable {
         } while (expired.size() == EXPIRE_BATCH);
         store.deleteExpiredMessages(now);
         store.deleteExpiredParked(now);
+        return expiredCount;
     }
 
     /** Appends to the audit log; a store fault is logged, never thrown at a client whose action was already decided. */

@@ -158,12 +158,12 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
         assertThat(store.message(id(alice), receipted.id()).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
 
         clock.advanceSeconds(59);
-        engine.housekeeping();
+        assertThat(engine.housekeeping()).isZero();
         assertThat(audit("message.expired")).as("not yet").isEmpty();
         assertThat(store.message(id(alice), undelivered.id()).orElseThrow().state()).isEqualTo(DeliveryState.SENT);
 
         clock.advanceSeconds(1);
-        engine.housekeeping();
+        assertThat(engine.housekeeping()).as("the undelivered one").isEqualTo(1);
 
         assertThat(audit("message.expired")).singleElement().satisfies(r -> {
             assertThat(r.actor()).isEqualTo(id(alice));
