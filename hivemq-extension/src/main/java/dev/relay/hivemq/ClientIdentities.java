@@ -1,25 +1,54 @@
 package dev.relay.hivemq;
 
+import com.hivemq.extension.sdk.api.client.parameter.ConnectionAttributeStore;
+import com.hivemq.extension.sdk.api.parameter.ClientBasedInput;
 import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which identity each connected client id authenticated as. Filled by the authenticator, emptied on disconnect; every
- * publishing client authenticated in this broker run, so the interceptors always find it here.
+ * Which identity a connection authenticated as, kept in HiveMQ's per-connection attribute store. Per connection, not
+ * per client id: a refused connect or a session takeover with the same client id must never touch the identity of
+ * the connection that is already there.
  */
 final class ClientIdentities {
-    private final ConcurrentHashMap<String, KeyId> byClientId = new ConcurrentHashMap<>();
+    static final String ATTRIBUTE = "dev.relay.key-id";
+    private static final int MAX_CACHED = 100_000;
 
-    void authenticated(String clientId, KeyId identity) {
-        byClientId.put(clientId, identity);
+    /** Parsed keys, so the interceptors do not validate an Ed25519 point per publish. */
+    private final ConcurrentHashMap<String, KeyId> parsed = new ConcurrentHashMap<>();
+
+    void authenticated(ClientBasedInput connection, KeyId identity) {
+        cache(identity);
+        store(connection).putAsString(ATTRIBUTE, identity.toString());
     }
 
-    Optional<KeyId> of(String clientId) {
-        return Optional.ofNullable(byClientId.get(clientId));
+    Optional<KeyId> of(ClientBasedInput connection) {
+        Optional<String> text = store(connection).getAsString(ATTRIBUTE);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        KeyId cached = parsed.get(text.get());
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        try {
+            return Optional.of(cache(KeyId.parse(text.get())));
+        } catch (RelayException e) {
+            return Optional.empty(); // only the authenticator writes the attribute, always with a valid key
+        }
     }
 
-    void disconnected(String clientId) {
-        byClientId.remove(clientId);
+    private KeyId cache(KeyId identity) {
+        if (parsed.size() >= MAX_CACHED) {
+            parsed.clear();
+        }
+        parsed.put(identity.toString(), identity);
+        return identity;
+    }
+
+    private static ConnectionAttributeStore store(ClientBasedInput connection) {
+        return connection.getConnectionInformation().getConnectionAttributeStore();
     }
 }

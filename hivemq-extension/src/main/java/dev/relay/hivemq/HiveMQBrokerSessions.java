@@ -1,43 +1,39 @@
 package dev.relay.hivemq;
 
-import com.hivemq.extension.sdk.api.services.session.ClientService;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
-import com.hivemq.extension.sdk.api.services.subscription.TopicSubscription;
 import dev.relay.core.BrokerSessions;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.KeyId;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * HiveMQ queues a message for an offline client only if the client has a session and a matching subscription.
- * Without both, HiveMQ would drop it, so the engine parks it instead. The recipient's own session is the one whose
- * client id is its key id (SPEC §2.6). Called from the extension executor, never from a network thread.
+ * HiveMQ delivers or queues a message only for sessions with a matching subscription; without one it would drop it,
+ * so the engine parks it instead. Called from the extension executor, never from a network thread.
  */
 final class HiveMQBrokerSessions implements BrokerSessions {
     private static final long LOOKUP_TIMEOUT_SECONDS = 5;
 
-    private final ClientService clients;
     private final SubscriptionStore subscriptions;
 
-    HiveMQBrokerSessions(ClientService clients, SubscriptionStore subscriptions) {
-        this.clients = clients;
+    HiveMQBrokerSessions(SubscriptionStore subscriptions) {
         this.subscriptions = subscriptions;
     }
 
     @Override
     public boolean canQueueFor(KeyId recipient) {
-        String clientId = recipient.toString();
-        String inbox = Addressing.mqttInbox(clientId);
+        String inbox = Addressing.mqttInbox(recipient.toString());
         try {
-            if (clients.getSession(clientId).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS).isEmpty()) {
-                return false;
-            }
-            Set<TopicSubscription> subscribed =
-                    subscriptions.getSubscriptions(clientId).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return subscribed.stream().anyMatch(s -> s.getTopicFilter().equals(inbox));
+            // Only the identity's own sessions (<key id> and <key id>.<suffix>) can hold this exact subscription, and
+            // a subscription exists only inside a session, which HiveMQ routes to online or queues for offline.
+            AtomicBoolean subscribed = new AtomicBoolean();
+            subscriptions.iterateAllSubscribersForTopic(inbox, (context, subscriber) -> {
+                subscribed.set(true);
+                context.abortIteration();
+            }, Runnable::run).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return subscribed.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -46,5 +42,4 @@ final class HiveMQBrokerSessions implements BrokerSessions {
             return false;
         }
     }
-
 }

@@ -10,6 +10,7 @@ import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.packets.connect.ConnectPacket;
 import com.hivemq.extension.sdk.api.packets.general.DisconnectedReasonCode;
 import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
+import com.hivemq.extension.sdk.api.parameter.ClientBasedInput;
 import dev.relay.core.ConnectFacts;
 import dev.relay.core.RelayEngine;
 import dev.relay.protocol.Address;
@@ -76,7 +77,7 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
         String username = connect.getUserName().orElse("");
         String password = connect.getPassword().map(RelayEnhancedAuthenticator::utf8).orElse("");
         ConnectFacts facts = facts(connect.getMqttVersion(), clientId);
-        decide(output, clientId, () -> engine.authenticate(username, password, facts));
+        decide(input, output, clientId, () -> engine.authenticate(username, password, facts));
     }
 
     @Override
@@ -91,20 +92,20 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
         issuedNonce = null; // one answer per challenge
         String token = input.getAuthPacket().getAuthenticationData().map(RelayEnhancedAuthenticator::utf8).orElse("");
         ConnectFacts facts = facts(input.getConnectionInformation().getMqttVersion(), clientId);
-        decide(output, clientId, () -> engine.authenticateChallenge(challengedKeyId, nonce, token, facts));
+        decide(input, output, clientId, () -> engine.authenticateChallenge(challengedKeyId, nonce, token, facts));
     }
 
     private interface Check {
         KeyId run() throws RelayException;
     }
 
-    private void decide(EnhancedAuthOutput output, String clientId, Check check) {
+    private void decide(ClientBasedInput connection, EnhancedAuthOutput output, String clientId, Check check) {
         Async<EnhancedAuthOutput> async = output.async(TIMEOUT, TimeoutFallback.FAILURE,
                 DisconnectedReasonCode.SERVER_BUSY, "internal: authentication timed out");
         executor.submit(() -> {
             try {
                 KeyId identity = check.run();
-                identities.authenticated(clientId, identity);
+                identities.authenticated(connection, identity);
                 // Publishes are decided by the relay's publish interceptor, subscriptions by its authorizer.
                 output.getDefaultPermissions().setDefaultBehaviour(DefaultAuthorizationBehaviour.ALLOW);
                 metrics.connectsAccepted.inc();

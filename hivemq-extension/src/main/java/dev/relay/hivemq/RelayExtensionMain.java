@@ -38,7 +38,7 @@ public final class RelayExtensionMain implements ExtensionMain {
         ManagedExtensionExecutorService executor = Services.extensionExecutorService();
         metrics = new RelayMetrics(Services.metricRegistry());
         ClientIdentities identities = new ClientIdentities();
-        HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.clientService(), Services.subscriptionStore());
+        HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore());
         engine.useBrokerSessions(sessions);
         InboxDelivery delivery = new InboxDelivery(engine, Services.publishService(), Services.subscriptionStore(),
                 sessions, metrics, Clock.systemUTC());

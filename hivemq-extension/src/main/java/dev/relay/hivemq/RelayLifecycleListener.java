@@ -9,7 +9,10 @@ import dev.relay.core.ConnectFacts;
 import dev.relay.core.RelayEngine;
 import java.util.concurrent.ExecutorService;
 
-/** Presence and the connect audit: online after authentication, offline after any kind of disconnect. */
+/**
+ * Presence and the connect audit: online after authentication, offline when that connection ends. The identity comes
+ * from the connection itself, so a takeover counts one session down and the new one up.
+ */
 final class RelayLifecycleListener implements ClientLifecycleEventListener {
     private final RelayEngine engine;
     private final ClientIdentities identities;
@@ -31,13 +34,12 @@ final class RelayLifecycleListener implements ClientLifecycleEventListener {
         ConnectFacts facts = new ConnectFacts(input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5
                 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3, clientId,
                 input.getConnectionInformation().getInetAddress().map(Object::toString).orElse(null));
-        identities.of(clientId).ifPresent(identity -> executor.submit(() -> engine.onConnected(identity, facts)));
+        identities.of(input).ifPresent(identity -> executor.submit(() -> engine.onConnected(identity, facts)));
     }
 
+    /** Any end of a connection, including a refused connect (which never had an identity) and a takeover. */
     @Override
     public void onDisconnect(DisconnectEventInput input) {
-        String clientId = input.getClientInformation().getClientId();
-        identities.of(clientId).ifPresent(identity -> executor.submit(() -> engine.onDisconnected(identity)));
-        identities.disconnected(clientId);
+        identities.of(input).ifPresent(identity -> executor.submit(() -> engine.onDisconnected(identity)));
     }
 }

@@ -55,7 +55,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         String clientId = input.getClientInformation().getClientId();
         boolean mqtt5 = input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5;
         boolean acknowledged = packet.getQos() != Qos.AT_MOST_ONCE;
-        Optional<KeyId> identity = identities.of(clientId);
+        Optional<KeyId> identity = identities.of(input);
         if (identity.isEmpty()) {
             refuse(output, mqtt5, acknowledged, null, new byte[0],
                     new RelayException(ErrorCode.FORBIDDEN, "client is not authenticated by the relay"));

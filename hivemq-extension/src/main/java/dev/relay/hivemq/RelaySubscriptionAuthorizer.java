@@ -36,7 +36,7 @@ final class RelaySubscriptionAuthorizer implements SubscriptionAuthorizer {
     @Override
     public void authorizeSubscribe(SubscriptionAuthorizerInput input, SubscriptionAuthorizerOutput output) {
         String clientId = input.getClientInformation().getClientId();
-        Optional<KeyId> identity = identities.of(clientId);
+        Optional<KeyId> identity = identities.of(input);
         if (identity.isEmpty()) {
             output.failAuthorization(SubackReasonCode.NOT_AUTHORIZED, "forbidden: client is not authenticated by the relay");
             return;
