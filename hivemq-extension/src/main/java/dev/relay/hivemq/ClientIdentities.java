@@ -2,10 +2,10 @@ package dev.relay.hivemq;
 
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionAttributeStore;
 import com.hivemq.extension.sdk.api.parameter.ClientBasedInput;
+import dev.relay.core.KeyIdCache;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which identity a connection authenticated as, kept in HiveMQ's per-connection attribute store. Per connection, not
@@ -14,13 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ClientIdentities {
     static final String ATTRIBUTE = "dev.relay.key-id";
-    private static final int MAX_CACHED = 100_000;
-
     /** Parsed keys, so the interceptors do not validate an Ed25519 point per publish. */
-    private final ConcurrentHashMap<String, KeyId> parsed = new ConcurrentHashMap<>();
+    private final KeyIdCache parsed = new KeyIdCache(100_000);
 
     void authenticated(ClientBasedInput connection, KeyId identity) {
-        cache(identity);
         store(connection).putAsString(ATTRIBUTE, identity.toString());
     }
 
@@ -29,23 +26,11 @@ final class ClientIdentities {
         if (text.isEmpty()) {
             return Optional.empty();
         }
-        KeyId cached = parsed.get(text.get());
-        if (cached != null) {
-            return Optional.of(cached);
-        }
         try {
-            return Optional.of(cache(KeyId.parse(text.get())));
+            return Optional.of(parsed.parse(text.get()));
         } catch (RelayException e) {
             return Optional.empty(); // only the authenticator writes the attribute, always with a valid key
         }
-    }
-
-    private KeyId cache(KeyId identity) {
-        if (parsed.size() >= MAX_CACHED) {
-            parsed.clear();
-        }
-        parsed.put(identity.toString(), identity);
-        return identity;
     }
 
     private static ConnectionAttributeStore store(ClientBasedInput connection) {

@@ -38,10 +38,7 @@ final class RelayExtensionConfig {
         RelayConfig config = RelayConfig.fromProperties(values, hivemqDataFolder.resolve("relay"));
         if (!config.dataDir().isAbsolute()) {
             // A relative data folder is taken from the extension folder, not from wherever HiveMQ was started.
-            config = new RelayConfig(config.realm(), extensionHome.resolve(config.dataDir()), config.tokenWindowSeconds(),
-                    config.maxTtlSeconds(), config.maxClockSkewSeconds(), config.defaultPolicyMode(),
-                    config.sendsPerMinute(), config.sendBurst(), config.allowOutsideNamespace(),
-                    config.maxParkedPerRecipient());
+            config = config.withDataDir(extensionHome.resolve(config.dataDir()));
         }
         return config;
     }

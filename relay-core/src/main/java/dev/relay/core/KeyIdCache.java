@@ -8,16 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Parsed key ids. Full validation of an Ed25519 point costs about as much as a signature check, and the same few
  * thousand identities come back all the time, so parse each once. Bounded: cleared when it grows past its size.
  */
-final class KeyIdCache {
+public final class KeyIdCache {
     private final int maxEntries;
     private final ConcurrentHashMap<String, KeyId> keys = new ConcurrentHashMap<>();
 
-    KeyIdCache(int maxEntries) {
+    public KeyIdCache(int maxEntries) {
         this.maxEntries = maxEntries;
     }
 
     /** As {@link KeyId#parse}: a key id or a {@link RelayException}, also for null (which the map would refuse). */
-    KeyId parse(String text) throws RelayException {
+    public KeyId parse(String text) throws RelayException {
         KeyId cached = text == null ? null : keys.get(text);
         if (cached != null) {
             return cached;

@@ -103,6 +103,11 @@ public record RelayConfig(
         return InboxPolicy.of(defaultPolicyMode);
     }
 
+    public RelayConfig withDataDir(Path newDataDir) {
+        return new RelayConfig(realm, newDataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+    }
+
     public RelayConfig withRealm(String newRealm) {
         return new RelayConfig(newRealm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
                 defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
