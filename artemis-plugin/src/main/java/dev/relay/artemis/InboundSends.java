@@ -1,0 +1,173 @@
+package dev.relay.artemis;
+
+import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishOutcome;
+import dev.relay.core.RelayEngine;
+import dev.relay.protocol.Address;
+import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.server.RoutingContext;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every send into the relay namespace, from any protocol, goes through relay-core here (SPEC §3.7), on the sending
+ * thread, before Artemis routes it. Accepted envelopes get the relay's expiry and go to the inbox queue; answered
+ * requests and duplicates are acknowledged to the sender and routed nowhere; refusals become the exception each
+ * protocol turns into its negative acknowledgement ({@link Refusals}).
+ */
+final class InboundSends {
+    private static final Logger LOG = LoggerFactory.getLogger(InboundSends.class);
+    private static final SimpleString MQTT_RETAIN = SimpleString.of("mqtt.message.retain");
+    private static final SimpleString MQTT_QOS = SimpleString.of("mqtt.qos.level");
+
+    /** A message this thread accepted but must not route (answered request, duplicate); see {@link #beforeRoute}. */
+    private static final ThreadLocal<Message> DISCARD = new ThreadLocal<>();
+    /** Rate-limit error envelopes go out at most once per retry window per identity: a flood must not amplify. */
+    private final java.util.Map<KeyId, Long> rateErrorUntil = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final RelayRuntime runtime;
+    private final RelayEngine engine;
+
+    InboundSends(RelayRuntime runtime) {
+        this.runtime = runtime;
+        this.engine = runtime.engine;
+    }
+
+    void beforeSend(ServerSession session, Message message) throws ActiveMQException {
+        DISCARD.remove();
+        SimpleString rawAddress = message.getAddressSimpleString();
+        if (rawAddress == null) {
+            return;
+        }
+        Address address = Addressing.parseArtemisAddress(rawAddress.toString());
+        RemotingConnection connection = session.getRemotingConnection();
+        KeyId identity = connection == null ? null : runtime.connections.identityOf(connection.getID());
+        if (identity == null) {
+            if (address instanceof Address.Outside || isClusterSession(session)) {
+                return; // not a relay client: broker-internal, cluster-internal, or outside the namespace
+            }
+            throw Refusals.forbidden("this connection is not authenticated by the relay");
+        }
+        ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
+        boolean mqtt = RelaySecurityManager.isMqtt(transport);
+        byte[] payload = new byte[0];
+        PublishOutcome outcome;
+        try {
+            if (mqtt && !(address instanceof Address.Outside) && message.getBooleanProperty(MQTT_RETAIN)) {
+                throw new RelayException(ErrorCode.FORBIDDEN,
+                        "the retain flag is not allowed in the relay namespace (SPEC §11)");
+            }
+            if (!(address instanceof Address.Outside)) {
+                payload = MessagePayloads.payload(message);
+            }
+            outcome = engine.onPublish(identity, address, payload);
+        } catch (RelayException early) {
+            outcome = new PublishOutcome.Reject(early, 0);
+        }
+        apply(outcome, session, message, identity, transport, rawAddress, payload);
+    }
+
+    private void apply(PublishOutcome outcome, ServerSession session, Message message, KeyId identity,
+                       ConnectFacts.Transport transport, SimpleString rawAddress, byte[] payload)
+            throws ActiveMQException {
+        try {
+            if (outcome instanceof PublishOutcome.Deliver deliver) {
+                if (message.getRoutingType() == RoutingType.MULTICAST) {
+                    // Routed MULTICAST, the message would miss the ANYCAST inbox queue and vanish: refuse, not lose.
+                    refuse(session, message, identity, transport, rawAddress, payload, new RelayException(
+                            ErrorCode.INTERNAL, "inbox address was being created; send the message again"));
+                }
+                runtime.inboxes.ensureInbox(deliver.recipient().toString());
+                message.setExpiration(deliver.expiresAtMillis());
+                message.setDurable(true);
+                message.putStringProperty(Inboxes.FROM, SimpleString.of(deliver.envelope().from()));
+                message.putStringProperty(Inboxes.ID, SimpleString.of(deliver.envelope().id()));
+                if (message.containsProperty(MQTT_QOS) && message.getIntProperty(MQTT_QOS) < 1) {
+                    message.putIntProperty(MQTT_QOS, 1); // forwarded at QoS 1 so it waits for offline devices
+                }
+                message.reencode();
+                runtime.metrics.accepted.increment();
+            } else if (outcome instanceof PublishOutcome.Reply reply) {
+                runtime.metrics.requests.increment();
+                runtime.inboxes.deliverFromRelay(reply.requester(), reply.reply());
+                DISCARD.set(message);
+            } else if (outcome instanceof PublishOutcome.Duplicate) {
+                runtime.metrics.duplicates.increment();
+                DISCARD.set(message);
+            } else if (outcome instanceof PublishOutcome.Parked parked) {
+                // Artemis always has the inbox queue (BrokerSessions.ALWAYS), so the engine never parks here.
+                LOG.error("Relay engine parked a message for {} on Artemis; it stays in the relay store",
+                        parked.recipient());
+                DISCARD.set(message);
+            } else if (outcome instanceof PublishOutcome.Reject reject) {
+                refuse(session, message, identity, transport, rawAddress, payload, reject.error());
+            }
+            // PassThrough: outside the namespace and the operator allows it; the broker's own rules apply.
+        } catch (ActiveMQException refusal) {
+            throw refusal;
+        } catch (Exception e) {
+            LOG.error("Relay failed to apply its decision on a send by {} to {}; refused it", identity, rawAddress, e);
+            throw Refusals.forSend(new RelayException(ErrorCode.INTERNAL, "relay internal error"),
+                    RelaySecurityManager.isMqtt(transport));
+        }
+    }
+
+    private void refuse(ServerSession session, Message message, KeyId identity, ConnectFacts.Transport transport,
+                        SimpleString rawAddress, byte[] payload, RelayException error) throws ActiveMQException {
+        runtime.metrics.publishRefused(error.code());
+        runtime.refusalLog.sendRefused(identity, transport.name().toLowerCase(java.util.Locale.ROOT),
+                rawAddress.toString(), error);
+        boolean mqtt = RelaySecurityManager.isMqtt(transport);
+        // SPEC §10.2: where the transport cannot carry the code, an error envelope tells the sender. On Artemis that is
+        // every MQTT refusal: 3.1.1 has no negative acknowledgement, and Artemis answers MQTT 5 with a bare 0x87.
+        if (mqtt && shouldSendErrorEnvelope(identity, error)) {
+            try {
+                runtime.inboxes.deliverFromRelay(identity, engine.errorEnvelope(identity, payload, error));
+            } catch (Exception e) {
+                LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
+            }
+        }
+        throw Refusals.forSend(error, mqtt);
+    }
+
+    /** Called by Artemis after it picked the queues for a message and before it stores it there. */
+    static void beforeRoute(Message message, RoutingContext context) {
+        if (DISCARD.get() == message) {
+            DISCARD.remove();
+            context.clear(); // the sender gets its success; the message goes nowhere
+        }
+    }
+
+    static void afterSend() {
+        DISCARD.remove();
+    }
+
+    private boolean shouldSendErrorEnvelope(KeyId identity, RelayException error) {
+        if (error.code() != ErrorCode.RATE_LIMITED) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        Long until = rateErrorUntil.get(identity);
+        if (until != null && until > now) {
+            return false;
+        }
+        if (rateErrorUntil.size() > 100_000) {
+            rateErrorUntil.clear(); // bounded memory; at worst one extra error envelope per identity
+        }
+        rateErrorUntil.put(identity, now + 60_000);
+        return true;
+    }
+
+    private boolean isClusterSession(ServerSession session) {
+        return runtime.clusterUser != null && runtime.clusterUser.equals(session.getUsername());
+    }
+}

@@ -1,0 +1,117 @@
+package dev.relay.artemis;
+
+import dev.relay.protocol.Addressing;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.KeyId;
+import java.util.EnumSet;
+import org.apache.activemq.artemis.api.core.ActiveMQAddressExistsException;
+import org.apache.activemq.artemis.api.core.ActiveMQQueueExistsException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.message.impl.CoreMessage;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.impl.AddressInfo;
+
+/**
+ * The inboxes: one durable ANYCAST queue per identity, named like its address (SPEC §4.1), created by the relay and
+ * only by the relay, so that a message to a recipient that never connected waits, and no client decides its shape.
+ */
+final class Inboxes {
+    /** Message properties naming the envelope, so that broker events (ack, expiry) can be tied to the relay store. */
+    static final SimpleString FROM = SimpleString.of("relay_from");
+    static final SimpleString ID = SimpleString.of("relay_id");
+    static final SimpleString SYSTEM_ADDRESS = SimpleString.of(Addressing.ARTEMIS_SYSTEM_ADDRESS);
+    /** Where the broker moves envelopes whose TTL ran out; inside the namespace, so no client can read it. */
+    static final SimpleString EXPIRY_ADDRESS = SimpleString.of("relay.v1.expired");
+
+    private final ActiveMQServer server;
+    private final long maxTtlSeconds;
+
+    Inboxes(ActiveMQServer server, long maxTtlSeconds) {
+        this.server = server;
+        this.maxTtlSeconds = maxTtlSeconds;
+    }
+
+    static SimpleString inboxName(String keyId) {
+        return SimpleString.of(Addressing.artemisInbox(keyId));
+    }
+
+    /** Makes sure the inbox queue of {@code keyId} exists (idempotent, safe under races). */
+    void ensureInbox(String keyId) throws Exception {
+        SimpleString name = inboxName(keyId);
+        if (server.locateQueue(name) != null) {
+            return;
+        }
+        ensureAnycastAddress(name);
+        try {
+            server.createQueue(QueueConfiguration.of(name).setAddress(name).setRoutingType(RoutingType.ANYCAST)
+                    .setDurable(true).setAutoCreateAddress(false).setAutoCreated(false).setAutoDelete(false)
+                    .setPurgeOnNoConsumers(false));
+        } catch (ActiveMQQueueExistsException raced) {
+            // Another thread made it first: fine.
+        }
+    }
+
+    /**
+     * Makes sure the inbox address exists and routes ANYCAST, without creating its queue: MQTT creates missing
+     * addresses as MULTICAST, which would route nothing to the inbox queue. An address without a queue is reaped by
+     * the broker (auto-delete-addresses) if no accepted message follows.
+     */
+    void ensureInboxAddress(String keyId) throws Exception {
+        ensureAnycastAddress(inboxName(keyId));
+    }
+
+    void ensureSystemAddresses() throws Exception {
+        ensureAnycastAddress(SYSTEM_ADDRESS, false);
+        ensureAnycastAddress(EXPIRY_ADDRESS, false);
+        if (server.locateQueue(EXPIRY_ADDRESS) == null) {
+            try {
+                server.createQueue(QueueConfiguration.of(EXPIRY_ADDRESS).setRoutingType(RoutingType.ANYCAST)
+                        .setDurable(true).setAutoCreated(false).setAutoDelete(false));
+            } catch (ActiveMQQueueExistsException raced) {
+                // fine
+            }
+        }
+    }
+
+    private void ensureAnycastAddress(SimpleString name) throws Exception {
+        ensureAnycastAddress(name, true);
+    }
+
+    private void ensureAnycastAddress(SimpleString name, boolean autoCreated) throws Exception {
+        AddressInfo existing = server.getAddressInfo(name);
+        if (existing == null) {
+            try {
+                server.addAddressInfo(new AddressInfo(name, RoutingType.ANYCAST).setAutoCreated(autoCreated));
+                return;
+            } catch (ActiveMQAddressExistsException raced) {
+                existing = server.getAddressInfo(name);
+            }
+        }
+        if (existing != null && !existing.getRoutingTypes().contains(RoutingType.ANYCAST)) {
+            EnumSet<RoutingType> types = EnumSet.copyOf(existing.getRoutingTypes());
+            types.add(RoutingType.ANYCAST);
+            server.updateAddressInfo(name, types);
+        }
+    }
+
+    /** Puts one of the relay's own envelopes (a response, an error) into {@code recipient}'s inbox. */
+    void deliverFromRelay(KeyId recipient, Envelope envelope) throws Exception {
+        ensureInbox(recipient.toString());
+        byte[] json = envelope.toJson();
+        CoreMessage message = new CoreMessage(server.getStorageManager().generateID(), json.length + 256);
+        message.setType(Message.BYTES_TYPE);
+        message.getBodyBuffer().writeBytes(json);
+        SimpleString inbox = inboxName(recipient.toString());
+        message.setAddress(inbox);
+        message.setRoutingType(RoutingType.ANYCAST);
+        message.setDurable(true);
+        message.setTimestamp(System.currentTimeMillis());
+        message.setExpiration(envelope.expiresAtMillis(maxTtlSeconds));
+        message.putStringProperty(FROM, SimpleString.of(envelope.from()));
+        message.putStringProperty(ID, SimpleString.of(envelope.id()));
+        server.getPostOffice().route(message, true);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.relay.artemis;
+
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.RelayException;
+import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
+
+/**
+ * Turns a relay refusal into the {@link ActiveMQException} that makes each protocol say the right thing (SPEC §10):
+ * a security exception keeps MQTT clients connected (MQTT 5 PUBACK 0x87) and becomes AMQP
+ * {@code amqp:unauthorized-access}; an address-full exception becomes {@code amqp:resource-limit-exceeded}; anything
+ * else AMQP {@code failed}. The message is always the SPEC reason string. The exceptions carry no stack trace: Artemis
+ * logs refused AMQP sends with their stack, and a spam attack must not fill the broker log with frames.
+ */
+final class Refusals {
+    private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
+
+    private Refusals() {
+    }
+
+    static ActiveMQException forSend(RelayException refusal, boolean mqtt) {
+        String reason = refusal.reasonString();
+        if (mqtt) {
+            return frameless(new ActiveMQSecurityException(reason)); // any other exception type closes an MQTT connection
+        }
+        switch (refusal.code()) {
+            case RATE_LIMITED:
+            case QUEUE_FULL:
+                return frameless(new ActiveMQAddressFullException(reason));
+            case BAD_SIGNATURE:
+            case SENDER_MISMATCH:
+            case ACL_DENIED:
+            case FORBIDDEN:
+            case NOT_OWNER:
+                return frameless(new ActiveMQSecurityException(reason));
+            default:
+                return frameless(new ActiveMQException(ActiveMQExceptionType.GENERIC_EXCEPTION, reason));
+        }
+    }
+
+    static ActiveMQException forbidden(String text) {
+        return frameless(new ActiveMQSecurityException(new RelayException(ErrorCode.FORBIDDEN, text).reasonString()));
+    }
+
+    /** No frames: the reason string says it all, and Artemis logs refused AMQP sends with their stack. */
+    private static <T extends ActiveMQException> T frameless(T exception) {
+        exception.setStackTrace(NO_FRAMES);
+        return exception;
+    }
+}

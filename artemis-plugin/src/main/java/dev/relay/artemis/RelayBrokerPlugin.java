@@ -1,0 +1,263 @@
+package dev.relay.artemis;
+
+import dev.relay.core.RelayConfig;
+import dev.relay.core.RelayConfigException;
+import dev.relay.core.RelayEngine;
+import dev.relay.protocol.KeyId;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.persistence.OperationContext;
+import org.apache.activemq.artemis.core.security.SecurityAuth;
+import org.apache.activemq.artemis.core.server.ActivateCallback;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.MessageReference;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.core.server.RoutingContext;
+import org.apache.activemq.artemis.core.server.ServerConsumer;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.core.server.impl.AckReason;
+import org.apache.activemq.artemis.core.server.impl.AddressInfo;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerPlugin;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.core.transaction.Transaction;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+import org.apache.activemq.artemis.spi.core.protocol.SessionCallback;
+import dev.relay.protocol.Addressing;
+import dev.relay.protocol.Address;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relay inside Apache Artemis ({@code <broker-plugin class-name="dev.relay.artemis.RelayBrokerPlugin">} in
+ * {@code broker.xml}, properties = the {@code relay.*} settings of docs/operations.md). Wires the engine, the inboxes
+ * and the send decisions into the broker's hooks; holds no relay logic itself. Observation hooks never throw into the
+ * broker; the veto hooks throw {@link ActiveMQException}s, the only way Artemis lets a plugin refuse.
+ */
+public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(RelayBrokerPlugin.class);
+    private static final long HOUSEKEEPING_SECONDS = 30;
+
+    private Map<String, String> properties = Map.of();
+    private RelayRuntime runtime;
+    private InboundSends sends;
+    private ScheduledExecutorService upkeep;
+
+    /** Reads the plugin properties; a bad or unknown {@code relay.*} key fails the broker's start, naming the key. */
+    @Override
+    public void init(Map<String, String> properties) {
+        this.properties = Map.copyOf(properties);
+        RelayConfig.fromProperties(this.properties, Path.of("data", "relay")); // validate now: fail before start
+    }
+
+    @Override
+    public void registered(ActiveMQServer server) {
+        Path journal = server.getConfiguration().getJournalLocation().toPath().toAbsolutePath();
+        Path defaultDataDir = journal.getParent() == null ? Path.of("relay") : journal.getParent().resolve("relay");
+        RelayConfig config = RelayConfig.fromProperties(properties, defaultDataDir);
+        RelayEngine engine = RelayEngine.open(config); // BrokerSessions.ALWAYS: every recipient has its inbox queue
+        RelayArtemisMetrics metrics = new RelayArtemisMetrics();
+        Inboxes inboxes = new Inboxes(server, config.maxTtlSeconds());
+        runtime = new RelayRuntime(engine, new ConnectionRegistry(), inboxes, metrics,
+                server.getConfiguration().getClusterUser());
+        sends = new InboundSends(runtime);
+        try {
+            RelayRuntime.install(runtime);
+        } catch (IllegalStateException e) {
+            engine.close();
+            throw e;
+        }
+        Map<String, AddressSettings> configured = server.getConfiguration().getAddressSettings();
+        AddressSettings namespace = RelayAddressSettings.namespace(configured, config.maxTtlSeconds());
+        server.getAddressSettingsRepository().addMatch(RelayAddressSettings.MATCH, namespace);
+        server.getAddressSettingsRepository().addMatch(RelayAddressSettings.EXPIRED_MATCH,
+                RelayAddressSettings.expired(namespace));
+        server.registerActivateCallback(new ActivateCallback() {
+            @Override
+            public void activated() {
+                onActivated(server);
+            }
+        });
+        upkeep = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "relay-upkeep");
+            thread.setDaemon(true);
+            return thread;
+        });
+        upkeep.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+        LOG.info("Relay plugin registered: realm '{}', relay key {}, data in {}", config.realm(), engine.relayKeyId(),
+                config.dataDir());
+    }
+
+    private void onActivated(ActiveMQServer server) {
+        try {
+            runtime.inboxes.ensureSystemAddresses();
+            if (server.getMetricsManager() != null) {
+                runtime.metrics.bindTo(server.getMetricsManager().getMeterRegistry());
+            }
+        } catch (Exception e) {
+            LOG.error("Relay could not create its system addresses; requests will fail until it can", e);
+        }
+    }
+
+    @Override
+    public void unregistered(ActiveMQServer server) {
+        if (upkeep != null) {
+            upkeep.shutdownNow();
+        }
+        if (runtime != null) {
+            RelayRuntime.uninstall(runtime);
+            runtime.metrics.unbind();
+            runtime.engine.close();
+            runtime = null;
+        }
+        LOG.info("Relay plugin stopped");
+    }
+
+    /** The counters, for tests and for operators embedding the broker. */
+    public RelayArtemisMetrics metrics() {
+        return runtime.metrics;
+    }
+
+    private void housekeeping() {
+        try {
+            runtime.metrics.expired.add(runtime.engine.housekeeping());
+        } catch (RuntimeException e) {
+            LOG.error("Relay housekeeping failed; it runs again in {} s", HOUSEKEEPING_SECONDS, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- sessions and connections
+
+    /**
+     * Artemis caches successful logins by username and password, so a replayed token could skip the security manager
+     * on a new connection: only connections the relay admitted itself may open sessions.
+     */
+    @Override
+    public void beforeCreateSession(String name, String username, int minLargeMessageSize,
+                                    RemotingConnection connection, boolean autoCommitSends, boolean autoCommitAcks,
+                                    boolean preAcknowledge, boolean xa, String defaultAddress, SessionCallback callback,
+                                    boolean autoCreateQueues, OperationContext context,
+                                    Map<SimpleString, RoutingType> prefixes) throws ActiveMQException {
+        if (connection == null || username == null || username.equals(runtime.clusterUser)) {
+            return; // broker-internal and cluster sessions
+        }
+        KeyId admitted = runtime.connections.identityOf(connection.getID());
+        if (admitted == null || !admitted.toString().equals(username)) {
+            throw Refusals.forbidden("replay: this connection's credentials were not checked by the relay"
+                    + " (a connect token is accepted once)");
+        }
+    }
+
+    @Override
+    public void afterCreateSession(ServerSession session) {
+        RemotingConnection connection = session.getRemotingConnection();
+        KeyId identity = connection == null ? null : runtime.connections.identityOf(connection.getID());
+        if (identity == null || !runtime.connections.announce(connection.getID())) {
+            return;
+        }
+        try {
+            runtime.inboxes.ensureInbox(identity.toString());
+        } catch (Exception e) {
+            LOG.error("Relay could not create the inbox of {}", identity, e);
+        }
+        runtime.engine.onConnected(identity, RelaySecurityManager.facts(connection));
+    }
+
+    @Override
+    public void afterDestroyConnection(RemotingConnection connection) {
+        ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
+        if (admission != null && admission.announced()) {
+            runtime.engine.onDisconnected(admission.identity());
+        }
+    }
+
+    // ---------------------------------------------------------------- sends
+
+    @Override
+    public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
+                           boolean noAutoCreateQueue) throws ActiveMQException {
+        sends.beforeSend(session, message);
+    }
+
+    @Override
+    public void beforeMessageRoute(Message message, RoutingContext context, boolean direct, boolean rejectDuplicates) {
+        InboundSends.beforeRoute(message, context);
+    }
+
+    @Override
+    public void afterSend(ServerSession session, Transaction tx, Message message, boolean direct,
+                          boolean noAutoCreateQueue, org.apache.activemq.artemis.core.postoffice.RoutingStatus result) {
+        InboundSends.afterSend();
+    }
+
+    @Override
+    public void onSendException(ServerSession session, Transaction tx, Message message, boolean direct,
+                                boolean noAutoCreateQueue, Exception e) {
+        InboundSends.afterSend();
+    }
+
+    // ---------------------------------------------------------------- delivery and expiry
+
+    @Override
+    public void messageAcknowledged(Transaction tx, MessageReference ref, AckReason reason, ServerConsumer consumer) {
+        if (reason != AckReason.NORMAL || consumer == null) {
+            return;
+        }
+        Message message = ref.getMessage();
+        String from = message.getStringProperty(Inboxes.FROM);
+        String id = message.getStringProperty(Inboxes.ID);
+        if (from == null || id == null) {
+            return;
+        }
+        runtime.metrics.delivered.increment();
+        // The store write happens off the broker's delivery thread.
+        upkeep.execute(() -> {
+            try {
+                runtime.engine.markDelivered(from, id);
+            } catch (RuntimeException e) {
+                LOG.error("Relay could not record the delivery of {} from {}", id, from, e);
+            }
+        });
+    }
+
+    @Override
+    public void messageExpired(MessageReference message, SimpleString messageExpiryAddress, ServerConsumer consumer) {
+        if (message.getMessage().getStringProperty(Inboxes.ID) != null) {
+            runtime.metrics.expired.increment(); // the relay store records it as expired in housekeeping
+        }
+    }
+
+    // ---------------------------------------------------------------- the inboxes belong to the relay
+
+    @Override
+    public void beforeAddAddress(AddressInfo addressInfo, boolean reload) {
+        if (Addressing.parseArtemisAddress(addressInfo.getName().toString()) instanceof Address.Inbox) {
+            // MQTT creates missing addresses as MULTICAST; an inbox is ANYCAST whoever names it first.
+            addressInfo.setRoutingTypes(java.util.EnumSet.of(RoutingType.ANYCAST));
+        }
+    }
+
+    @Override
+    public void beforeDestroyQueue(Queue queue, SecurityAuth session, boolean checkConsumerCount,
+                                   boolean removeConsumers, boolean autoDeleteAddress) throws ActiveMQException {
+        if (isClientOfRelay(session) && isRelayName(queue.getAddress())) {
+            throw Refusals.forbidden("queues in the relay namespace are the relay's");
+        }
+    }
+
+    private boolean isClientOfRelay(SecurityAuth session) {
+        return session != null && session.getRemotingConnection() != null
+                && runtime.connections.identityOf(session.getRemotingConnection().getID()) != null;
+    }
+
+    private static boolean isRelayName(SimpleString name) {
+        return name != null && name.toString().startsWith(Addressing.ARTEMIS_NAMESPACE);
+    }
+}
