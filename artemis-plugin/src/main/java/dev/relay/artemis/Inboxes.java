@@ -25,6 +25,8 @@ final class Inboxes {
     static final SimpleString SYSTEM_ADDRESS = SimpleString.of(Addressing.ARTEMIS_SYSTEM_ADDRESS);
     /** Where the broker moves envelopes whose TTL ran out; inside the namespace, so no client can read it. */
     static final SimpleString EXPIRY_ADDRESS = SimpleString.of("relay.v1.expired");
+    /** Where messages go if an operator limits delivery attempts (unlimited by default). */
+    static final SimpleString DEAD_LETTER_ADDRESS = SimpleString.of("relay.v1.dead");
 
     private final ActiveMQServer server;
     private final long maxTtlSeconds;
@@ -40,7 +42,10 @@ final class Inboxes {
 
     /** Makes sure the inbox queue of {@code keyId} exists (idempotent, safe under races). */
     void ensureInbox(String keyId) throws Exception {
-        SimpleString name = inboxName(keyId);
+        ensureQueue(inboxName(keyId));
+    }
+
+    private void ensureQueue(SimpleString name) throws Exception {
         if (server.locateQueue(name) != null) {
             return;
         }
@@ -55,36 +60,20 @@ final class Inboxes {
     }
 
     /**
-     * Makes sure the inbox address exists and routes ANYCAST, without creating its queue: MQTT creates missing
-     * addresses as MULTICAST, which would route nothing to the inbox queue. An address without a queue is reaped by
-     * the broker (auto-delete-addresses) if no accepted message follows.
+     * The system address and the expiry address, each with its queue. Requests never stay in the system queue (the
+     * plugin routes them nowhere once answered), but AMQP and STOMP senders need a queue to exist to attach or send.
      */
-    void ensureInboxAddress(String keyId) throws Exception {
-        ensureAnycastAddress(inboxName(keyId));
-    }
-
     void ensureSystemAddresses() throws Exception {
-        ensureAnycastAddress(SYSTEM_ADDRESS, false);
-        ensureAnycastAddress(EXPIRY_ADDRESS, false);
-        if (server.locateQueue(EXPIRY_ADDRESS) == null) {
-            try {
-                server.createQueue(QueueConfiguration.of(EXPIRY_ADDRESS).setRoutingType(RoutingType.ANYCAST)
-                        .setDurable(true).setAutoCreated(false).setAutoDelete(false));
-            } catch (ActiveMQQueueExistsException raced) {
-                // fine
-            }
-        }
+        ensureQueue(SYSTEM_ADDRESS);
+        ensureQueue(EXPIRY_ADDRESS);
+        ensureQueue(DEAD_LETTER_ADDRESS);
     }
 
     private void ensureAnycastAddress(SimpleString name) throws Exception {
-        ensureAnycastAddress(name, true);
-    }
-
-    private void ensureAnycastAddress(SimpleString name, boolean autoCreated) throws Exception {
         AddressInfo existing = server.getAddressInfo(name);
         if (existing == null) {
             try {
-                server.addAddressInfo(new AddressInfo(name, RoutingType.ANYCAST).setAutoCreated(autoCreated));
+                server.addAddressInfo(new AddressInfo(name, RoutingType.ANYCAST));
                 return;
             } catch (ActiveMQAddressExistsException raced) {
                 existing = server.getAddressInfo(name);

@@ -32,7 +32,13 @@ final class RelayAddressSettings {
                 .setDefaultPurgeOnNoConsumers(false)
                 .setSendToDLAOnNoRoute(false)
                 .setExpiryAddress(Inboxes.EXPIRY_ADDRESS)
-                .setAutoCreateExpiryResources(false);
+                .setAutoCreateExpiryResources(false)
+                .setDeadLetterAddress(Inboxes.DEAD_LETTER_ADDRESS)
+                .setAutoCreateDeadLetterResources(false);
+        if (operator == null || operator.getMaxDeliveryAttempts() == AddressSettings.DEFAULT_MAX_DELIVERY_ATTEMPTS) {
+            // At-least-once to the owner: a device that keeps dropping before its ack gets the message again.
+            settings.setMaxDeliveryAttempts(-1);
+        }
         if (settings.getMaxExpiryDelay() == null || settings.getMaxExpiryDelay() < 0
                 || settings.getMaxExpiryDelay() > maxTtlSeconds * 1000) {
             settings.setMaxExpiryDelay(maxTtlSeconds * 1000);

@@ -84,6 +84,11 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
             public void activated() {
                 onActivated(server);
             }
+
+            @Override
+            public void deActivate() {
+                stopRelay(); // Artemis does not call unregistered() when the broker stops
+            }
         });
         upkeep = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "relay-upkeep");
@@ -108,15 +113,18 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void unregistered(ActiveMQServer server) {
-        if (upkeep != null) {
-            upkeep.shutdownNow();
+        stopRelay();
+    }
+
+    private synchronized void stopRelay() {
+        if (runtime == null) {
+            return;
         }
-        if (runtime != null) {
-            RelayRuntime.uninstall(runtime);
-            runtime.metrics.unbind();
-            runtime.engine.close();
-            runtime = null;
-        }
+        upkeep.shutdownNow();
+        RelayRuntime.uninstall(runtime);
+        runtime.metrics.unbind();
+        runtime.engine.close();
+        runtime = null;
         LOG.info("Relay plugin stopped");
     }
 
@@ -241,6 +249,25 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         if (Addressing.parseArtemisAddress(addressInfo.getName().toString()) instanceof Address.Inbox) {
             // MQTT creates missing addresses as MULTICAST; an inbox is ANYCAST whoever names it first.
             addressInfo.setRoutingTypes(java.util.EnumSet.of(RoutingType.ANYCAST));
+        }
+    }
+
+    /**
+     * When a client names an inbox that does not exist yet (an AMQP sender link, a STOMP SEND), Artemis creates its
+     * address; the relay then creates the inbox queue at once, so that the sender can attach and the message waits.
+     */
+    @Override
+    public void afterAddAddress(AddressInfo addressInfo, boolean reload) {
+        if (reload || runtime == null) {
+            return;
+        }
+        if (Addressing.parseArtemisAddress(addressInfo.getName().toString()) instanceof Address.Inbox inbox) {
+            try {
+                runtime.keyIds.parse(inbox.keyId()); // only names of real keys become inboxes
+                runtime.inboxes.ensureInbox(inbox.keyId());
+            } catch (Exception e) {
+                LOG.debug("No inbox for address {}: {}", addressInfo.getName(), e.getMessage());
+            }
         }
     }
 

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Incoming MQTT interceptor ({@code <remoting-incoming-interceptors>}). Artemis' MQTT layer creates a missing address
  * as MULTICAST before the send reaches the plugin, and a MULTICAST message would miss the ANYCAST inbox queue; so for
- * a PUBLISH to an inbox of a valid key id this makes sure the inbox address exists as ANYCAST first. It never refuses:
- * every decision is the plugin's.
+ * a PUBLISH to the inbox of a valid key id this makes sure the inbox exists first. It never refuses: every decision is
+ * the plugin's.
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
@@ -34,7 +34,7 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         if (Addressing.parseMqttTopic(topic) instanceof Address.Inbox inbox) {
             try {
                 runtime.keyIds.parse(inbox.keyId()); // only names of real keys get an address
-                runtime.inboxes.ensureInboxAddress(inbox.keyId());
+                runtime.inboxes.ensureInbox(inbox.keyId());
             } catch (Exception e) {
                 LOG.debug("No inbox address for MQTT topic {}: {}", topic, e.getMessage());
             }

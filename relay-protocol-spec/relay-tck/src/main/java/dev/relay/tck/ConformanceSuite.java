@@ -232,10 +232,11 @@ public abstract class ConformanceSuite {
 
     /**
      * The publish was refused with {@code code}: in the transport's answer (reason string {@code "<code>: ..."}), or,
-     * on transports without one, as an error envelope from the relay in the sender's inbox (SPEC §10.2).
+     * on transports without one (or with a negative acknowledgement that carries no text, like Artemis' MQTT 5
+     * PUBACK), as an error envelope from the relay in the sender's inbox (SPEC §10.2).
      */
     protected static void assertRefused(Client sender, Sent sent, String code) throws Exception {
-        if (sent.refused()) {
+        if (sent.refused() && sent.reasonString() != null) {
             assertThat(sent.reasonString()).startsWith(code + ":");
             return;
         }

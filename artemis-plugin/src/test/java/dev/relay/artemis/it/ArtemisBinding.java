@@ -1,0 +1,64 @@
+package dev.relay.artemis.it;
+
+import dev.relay.protocol.ConnectToken;
+import dev.relay.protocol.RelayException;
+import dev.relay.protocol.RelayKeyPair;
+import dev.relay.tck.RelayBinding;
+import java.time.Instant;
+
+/** The conformance kit's view of {@link RelayArtemis} over one protocol. */
+final class ArtemisBinding implements RelayBinding {
+
+    enum Protocol { AMQP, MQTT5, MQTT311, STOMP }
+
+    private final RelayArtemis broker;
+    private final Protocol protocol;
+
+    ArtemisBinding(RelayArtemis broker, Protocol protocol) {
+        this.broker = broker;
+        this.protocol = protocol;
+    }
+
+    static String token(RelayArtemis broker, RelayKeyPair key) {
+        try {
+            return ConnectToken.create(key, broker.realm(), Instant.now().getEpochSecond()).password();
+        } catch (RelayException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @Override
+    public String realm() {
+        return broker.realm();
+    }
+
+    @Override
+    public ArtemisClient connect(RelayKeyPair identity) throws Exception {
+        return connect(identity, identity.keyId().toString(), token(broker, identity));
+    }
+
+    @Override
+    public ArtemisClient connect(RelayKeyPair identity, String username, String password) throws Exception {
+        String clientId = identity.keyId().toString();
+        try {
+            switch (protocol) {
+                case AMQP:
+                    return AmqpClient.connect(broker, username, password);
+                case MQTT5:
+                    return new MqttClients.V5(broker, clientId, username, password, false);
+                case MQTT311:
+                    return new MqttClients.V3(broker, clientId, username, password, false);
+                default:
+                    return StompClient.connect(broker, username, password);
+            }
+        } catch (ConnectRefusedException e) {
+            throw e;
+        } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+            throw new ConnectRefusedException("CONNACK 0x" + Integer.toHexString(e.getReasonCode()));
+        } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+            throw new ConnectRefusedException("CONNACK " + e.getReasonCode());
+        } catch (org.apache.qpid.protonj2.client.exceptions.ClientException e) {
+            throw new ConnectRefusedException("AMQP: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.relay.artemis.it;
+
+import dev.relay.artemis.RelayBrokerPlugin;
+import dev.relay.artemis.RelayMqttInboundInterceptor;
+import dev.relay.artemis.RelaySecurityManager;
+import dev.relay.artemis.RelayStompInterceptor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+
+/**
+ * An embedded Artemis with the Relay plugin, security manager and MQTT interceptor, configured as the snippets in
+ * src/main/artemis tell an operator to: AMQP, MQTT and STOMP acceptors on 127.0.0.1 at free ports, persistence on
+ * (so restarts keep the journal), large-message thresholds above the envelope limit, MQTT 3.1.1 refusals without
+ * disconnect. One per test class.
+ */
+final class RelayArtemis implements AutoCloseable {
+    static final String REALM = "artemis.test";
+
+    private final Path home;
+    private final Map<String, String> properties;
+    private final int amqpPort;
+    private final int mqttPort;
+    private final int stompPort;
+    private EmbeddedActiveMQ embedded;
+    private RelayBrokerPlugin plugin;
+
+    private RelayArtemis(Path home, Map<String, String> properties) {
+        this.home = home;
+        this.properties = properties;
+        this.amqpPort = freePort();
+        this.mqttPort = freePort();
+        this.stompPort = freePort();
+    }
+
+    static RelayArtemis start() {
+        return start(Map.of());
+    }
+
+    /** Starts with the given {@code relay.*} plugin properties on top of the realm. */
+    static RelayArtemis start(Map<String, String> extraProperties) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("relay.realm", REALM);
+        properties.putAll(extraProperties);
+        try {
+            Path home = Files.createTempDirectory("relay-artemis-");
+            RelayArtemis broker = new RelayArtemis(home, properties);
+            broker.startBroker();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void startBroker() {
+        Configuration config = new ConfigurationImpl();
+        config.setName("relay-test");
+        config.setPersistenceEnabled(true);
+        config.setSecurityEnabled(true);
+        config.setJournalType(JournalType.NIO);
+        config.setJournalDirectory(home.resolve("journal").toString());
+        config.setBindingsDirectory(home.resolve("bindings").toString());
+        config.setPagingDirectory(home.resolve("paging").toString());
+        config.setLargeMessagesDirectory(home.resolve("large-messages").toString());
+        config.setClusterPassword(UUID.randomUUID().toString());
+        try {
+            config.addAcceptorConfiguration("amqp", "tcp://127.0.0.1:" + amqpPort
+                    + "?protocols=AMQP;saslMechanisms=PLAIN;amqpMinLargeMessageSize=1048576");
+            config.addAcceptorConfiguration("mqtt", "tcp://127.0.0.1:" + mqttPort
+                    + "?protocols=MQTT;closeMqttConnectionOnPublishAuthorizationFailure=false");
+            config.addAcceptorConfiguration("stomp", "tcp://127.0.0.1:" + stompPort
+                    + "?protocols=STOMP;stompMinLargeMessageSize=1048576");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
+        config.getIncomingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
+        config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
+        plugin = new RelayBrokerPlugin();
+        plugin.init(properties);
+        config.registerBrokerPlugin(plugin);
+        embedded = new EmbeddedActiveMQ();
+        embedded.setConfiguration(config);
+        embedded.setSecurityManager(new RelaySecurityManager());
+        try {
+            embedded.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("embedded Artemis did not start", e);
+        }
+    }
+
+    /** Stops and starts the broker on the same journal and relay store. */
+    void restart() {
+        stopBroker();
+        startBroker();
+    }
+
+    private void stopBroker() {
+        try {
+            embedded.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String realm() {
+        return REALM;
+    }
+
+    String amqpHost() {
+        return "127.0.0.1";
+    }
+
+    int amqpPort() {
+        return amqpPort;
+    }
+
+    String mqttUri() {
+        return "tcp://127.0.0.1:" + mqttPort;
+    }
+
+    int stompPort() {
+        return stompPort;
+    }
+
+    ActiveMQServer server() {
+        return embedded.getActiveMQServer();
+    }
+
+    RelayBrokerPlugin plugin() {
+        return plugin;
+    }
+
+    Path relayDataDir() {
+        return home.resolve("relay");
+    }
+
+    /** Messages waiting in the inbox queue of {@code keyId}, as the broker counts them (0 if there is no queue). */
+    long queued(String keyId) {
+        var queue = server().locateQueue("relay.v1.inbox." + keyId);
+        return queue == null ? 0 : queue.getMessageCount();
+    }
+
+    @Override
+    public void close() {
+        stopBroker();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
