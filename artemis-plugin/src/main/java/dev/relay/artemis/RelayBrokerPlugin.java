@@ -59,6 +59,13 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void registered(ActiveMQServer server) {
+        if (server.getConfiguration().isSecurityEnabled() && server.getConfiguration().getAuthenticationCacheSize() != 0) {
+            // Artemis caches logins by user name and password: a second connection with the same token would be let
+            // in without asking the security manager, so a token could be accepted twice.
+            throw new IllegalStateException("Relay needs <authentication-cache-size>0</authentication-cache-size> in "
+                    + "broker.xml (currently " + server.getConfiguration().getAuthenticationCacheSize()
+                    + "): connect tokens are single-use");
+        }
         Path journal = server.getConfiguration().getJournalLocation().toPath().toAbsolutePath();
         Path defaultDataDir = journal.getParent() == null ? Path.of("relay") : journal.getParent().resolve("relay");
         RelayConfig config = RelayConfig.fromProperties(properties, defaultDataDir);

@@ -1,44 +1,121 @@
 package dev.relay.artemis;
 
+import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.KeyId;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Incoming MQTT interceptor ({@code <remoting-incoming-interceptors>}). Artemis' MQTT layer creates a missing address
- * as MULTICAST before the send reaches the plugin, and a MULTICAST message would miss the ANYCAST inbox queue; so for
- * a PUBLISH to the inbox of a valid key id this makes sure the inbox exists first. It never refuses: every decision is
- * the plugin's.
+ * Incoming MQTT interceptor ({@code <remoting-incoming-interceptors>}); it must be installed, the plugin alone cannot
+ * protect MQTT:
+ * <ul>
+ * <li>SUBSCRIBE: Artemis' MQTT layer finds an inbox's ANYCAST queue for any subscriber and, when the consumer is then
+ * refused, deletes that queue with every message in it (without any plugin hook). So filters are decided here first
+ * (SPEC §4.4); a SUBSCRIBE with a refused filter never reaches Artemis and is answered with a SUBACK that refuses every
+ * filter in it (0x87 with the reason string on MQTT 5, 0x80 on 3.1.1).</li>
+ * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
+ * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
+ * </ul>
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
+    private static final int SUBACK = 0x90;
+    private static final int REASON_STRING_PROPERTY = 0x1F;
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
-        if (!(packet instanceof MqttPublishMessage publish)) {
-            return true;
-        }
         RelayRuntime runtime = RelayRuntime.current();
-        if (runtime == null || connection == null || runtime.connections.identityOf(connection.getID()) == null) {
+        KeyId identity = runtime == null || connection == null ? null : runtime.connections.identityOf(connection.getID());
+        if (identity == null) {
+            return true; // not yet authenticated (CONNECT) or not a relay connection: Artemis' own checks apply
+        }
+        if (packet instanceof MqttSubscribeMessage subscribe) {
+            return admitSubscribe(runtime, identity, subscribe, connection);
+        }
+        if (packet instanceof MqttPublishMessage publish) {
+            ensureInbox(runtime, publish.variableHeader().topicName());
+        }
+        return true;
+    }
+
+    private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,
+                                          RemotingConnection connection) {
+        String refusal = null;
+        for (MqttTopicSubscription subscription : subscribe.payload().topicSubscriptions()) {
+            SubscribeOutcome outcome = runtime.engine.onSubscribe(identity,
+                    Addressing.parseMqttFilter(subscription.topicName()));
+            if (outcome instanceof SubscribeOutcome.Reject reject) {
+                refusal = reject.error().reasonString();
+                break;
+            }
+        }
+        if (refusal == null) {
             return true;
         }
-        String topic = publish.variableHeader().topicName();
+        runtime.metrics.authorizationRefused();
+        boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
+        int filters = subscribe.payload().topicSubscriptions().size();
+        byte[] suback = suback(subscribe.variableHeader().messageId(), filters, mqtt5, refusal);
+        connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(suback), true);
+        LOG.debug("Relay refused an MQTT SUBSCRIBE of {}: {}", identity, refusal);
+        return false;
+    }
+
+    /** SUBACK refusing {@code filters} filters: MQTT 5 0x87 with a reason string, MQTT 3.1.1 0x80. */
+    static byte[] suback(int packetId, int filters, boolean mqtt5, String reason) {
+        ByteArrayOutputStream variable = new ByteArrayOutputStream();
+        variable.write(packetId >> 8);
+        variable.write(packetId & 0xFF);
+        if (mqtt5) {
+            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+            int length = Math.min(text.length, 0xFFFF);
+            writeVarInt(variable, 1 + 2 + length);
+            variable.write(REASON_STRING_PROPERTY);
+            variable.write(length >> 8);
+            variable.write(length & 0xFF);
+            variable.write(text, 0, length);
+        }
+        for (int i = 0; i < filters; i++) {
+            variable.write(mqtt5 ? 0x87 : 0x80);
+        }
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(SUBACK);
+        writeVarInt(packet, variable.size());
+        packet.writeBytes(variable.toByteArray());
+        return packet.toByteArray();
+    }
+
+    private static void writeVarInt(ByteArrayOutputStream out, int value) {
+        int remaining = value;
+        do {
+            int digit = remaining % 128;
+            remaining /= 128;
+            out.write(remaining > 0 ? digit | 0x80 : digit);
+        } while (remaining > 0);
+    }
+
+    private static void ensureInbox(RelayRuntime runtime, String topic) {
         if (topic == null || !topic.startsWith(Addressing.MQTT_INBOX_PREFIX)) {
-            return true;
+            return;
         }
         if (Addressing.parseMqttTopic(topic) instanceof Address.Inbox inbox) {
             try {
-                runtime.keyIds.parse(inbox.keyId()); // only names of real keys get an address
+                runtime.keyIds.parse(inbox.keyId()); // only names of real keys become inboxes
                 runtime.inboxes.ensureInbox(inbox.keyId());
             } catch (Exception e) {
-                LOG.debug("No inbox address for MQTT topic {}: {}", topic, e.getMessage());
+                LOG.debug("No inbox for MQTT topic {}: {}", topic, e.getMessage());
             }
         }
-        return true;
     }
 }

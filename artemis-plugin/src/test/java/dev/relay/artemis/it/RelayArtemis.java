@@ -73,6 +73,7 @@ final class RelayArtemis implements AutoCloseable {
         config.setPagingDirectory(home.resolve("paging").toString());
         config.setLargeMessagesDirectory(home.resolve("large-messages").toString());
         config.setClusterPassword(UUID.randomUUID().toString());
+        config.setAuthenticationCacheSize(0); // connect tokens are single-use (snippet: broker.xml)
         try {
             config.addAcceptorConfiguration("amqp", "tcp://127.0.0.1:" + amqpPort
                     + "?protocols=AMQP;saslMechanisms=PLAIN;amqpMinLargeMessageSize=1048576");

@@ -124,7 +124,9 @@ final class StompClient implements ArtemisClient {
             return null;
         }
         Map<String, String> ack = new LinkedHashMap<>();
-        ack.put("id", message.header("ack"));
+        ack.put("id", message.header("ack")); // STOMP 1.2
+        ack.put("message-id", message.header("message-id")); // STOMP 1.1
+        ack.put("subscription", message.header("subscription"));
         write("ACK", ack, null);
         return message.body();
     }
