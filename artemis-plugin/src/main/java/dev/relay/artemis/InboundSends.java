@@ -28,11 +28,11 @@ final class InboundSends {
     private static final Logger LOG = LoggerFactory.getLogger(InboundSends.class);
     private static final SimpleString MQTT_RETAIN = SimpleString.of("mqtt.message.retain");
     private static final SimpleString MQTT_QOS = SimpleString.of("mqtt.qos.level");
+    /** STOMP copies frame headers into message properties: the receipt the refused SEND asked for. */
+    private static final SimpleString STOMP_RECEIPT = SimpleString.of("receipt");
 
     /** A message this thread accepted but must not route (answered request, duplicate); see {@link #beforeRoute}. */
     private static final ThreadLocal<Message> DISCARD = new ThreadLocal<>();
-    /** The reason string of this thread's last refusal, for a protocol answer Artemis builds without it (STOMP). */
-    private static final ThreadLocal<String> LAST_REFUSAL = new ThreadLocal<>();
     /** Rate-limit error envelopes go out at most once per retry window per identity: a flood must not amplify. */
     private final java.util.Map<KeyId, Long> rateErrorUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -46,7 +46,6 @@ final class InboundSends {
 
     void beforeSend(ServerSession session, Message message) throws ActiveMQException {
         DISCARD.remove();
-        LAST_REFUSAL.remove();
         SimpleString rawAddress = message.getAddressSimpleString();
         if (rawAddress == null) {
             return;
@@ -130,7 +129,10 @@ final class InboundSends {
         runtime.refusalLog.sendRefused(identity, transport.name().toLowerCase(java.util.Locale.ROOT),
                 rawAddress.toString(), error);
         boolean mqtt = RelaySecurityManager.isMqtt(transport);
-        LAST_REFUSAL.set(error.reasonString());
+        if (transport == ConnectFacts.Transport.STOMP) {
+            RelayStompInterceptor.refused(session.getRemotingConnection().getID(), error.reasonString(),
+                    message.getStringProperty(STOMP_RECEIPT));
+        }
         // SPEC §10.2: where the transport cannot carry the code, an error envelope tells the sender. On Artemis that is
         // every MQTT refusal: 3.1.1 has no negative acknowledgement, and Artemis answers MQTT 5 with a bare 0x87.
         if (mqtt && shouldSendErrorEnvelope(identity, error)) {
@@ -153,13 +155,6 @@ final class InboundSends {
 
     static void afterSend() {
         DISCARD.remove();
-    }
-
-    /** The reason string of this thread's last refusal, once. */
-    static String takeRefusalReason() {
-        String reason = LAST_REFUSAL.get();
-        LAST_REFUSAL.remove();
-        return reason;
     }
 
     private boolean shouldSendErrorEnvelope(KeyId identity, RelayException error) {

@@ -85,7 +85,6 @@ final class RelayArtemis implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
-        config.getIncomingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
         config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
         plugin = new RelayBrokerPlugin();
         plugin.init(properties);

@@ -192,7 +192,7 @@ final class StompClient implements ArtemisClient {
         Map<String, String> headers = new LinkedHashMap<>();
         for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
             int colon = line.indexOf(':');
-            headers.putIfAbsent(line.substring(0, colon), line.substring(colon + 1));
+            headers.putIfAbsent(unescape(line.substring(0, colon)), unescape(line.substring(colon + 1)));
         }
         byte[] body;
         String length = headers.get("content-length");
@@ -207,6 +207,21 @@ final class StompClient implements ArtemisClient {
             body = buffer.toByteArray();
         }
         return new Frame(command, headers, body);
+    }
+
+    /** STOMP 1.1/1.2 header escapes. */
+    private static String unescape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(++i);
+                out.append(next == 'c' ? ':' : next == 'n' ? '\n' : next == 'r' ? '\r' : next);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private static String readLine(InputStream in) throws IOException {
