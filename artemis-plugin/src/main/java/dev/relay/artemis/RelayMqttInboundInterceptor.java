@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>SUBSCRIBE: Artemis' MQTT layer finds an inbox's ANYCAST queue for any subscriber and, when the consumer is then
  * refused, deletes that queue with every message in it (without any plugin hook). So filters are decided here first
- * (SPEC §4.4); a SUBSCRIBE with a refused filter never reaches Artemis and is answered with a SUBACK that refuses every
- * filter in it (0x87 with the reason string on MQTT 5, 0x80 on 3.1.1).</li>
+ * (SPEC §4.4); a SUBSCRIBE with a refused filter never reaches Artemis: it is answered with a SUBACK that refuses every
+ * filter in it (0x87 with the reason string on MQTT 5, 0x80 on 3.1.1), and Artemis then closes the connection, as it
+ * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
  * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
  * </ul>
