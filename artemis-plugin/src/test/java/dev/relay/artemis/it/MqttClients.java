@@ -93,10 +93,15 @@ final class MqttClients {
 
         @Override
         public boolean tryConsume(String address) throws Exception {
-            var token = client.subscribe(new MqttSubscription[] {new MqttSubscription(ArtemisClient.mqttTopic(address), 1)});
-            token.waitForCompletion(TIMEOUT.toMillis());
-            int[] codes = token.getReasonCodes();
-            return codes != null && codes.length > 0 && codes[0] < 0x80;
+            try {
+                var token = client.subscribe(
+                        new MqttSubscription[] {new MqttSubscription(ArtemisClient.mqttTopic(address), 1)});
+                token.waitForCompletion(TIMEOUT.toMillis());
+                int[] codes = token.getReasonCodes();
+                return codes != null && codes.length > 0 && codes[0] < 0x80;
+            } catch (org.eclipse.paho.mqttv5.common.MqttException closedByBroker) {
+                return false; // a refused SUBSCRIBE closes the connection on Artemis (SPEC §10.9)
+            }
         }
 
         @Override
@@ -141,6 +146,8 @@ final class MqttClients {
                 if (client.isConnected()) {
                     client.disconnect().waitForCompletion(TIMEOUT.toMillis());
                 }
+            } catch (org.eclipse.paho.mqttv5.common.MqttException alreadyGoing) {
+                // the broker closed the connection first (e.g. after a refused SUBSCRIBE)
             } finally {
                 client.close(true);
             }
@@ -197,10 +204,14 @@ final class MqttClients {
 
         @Override
         public boolean tryConsume(String address) throws Exception {
-            IMqttToken token = client.subscribe(ArtemisClient.mqttTopic(address), 1);
-            token.waitForCompletion(TIMEOUT.toMillis());
-            int[] granted = token.getGrantedQos();
-            return granted != null && granted.length > 0 && granted[0] < 0x80;
+            try {
+                IMqttToken token = client.subscribe(ArtemisClient.mqttTopic(address), 1);
+                token.waitForCompletion(TIMEOUT.toMillis());
+                int[] granted = token.getGrantedQos();
+                return granted != null && granted.length > 0 && granted[0] < 0x80;
+            } catch (MqttException closedByBroker) {
+                return false; // a refused SUBSCRIBE closes the connection on Artemis (SPEC §10.9)
+            }
         }
 
         /** MQTT 3.1.1 has no negative acknowledgement: a refusal shows only as an error envelope (SPEC §10.3). */
@@ -226,6 +237,8 @@ final class MqttClients {
                 if (client.isConnected()) {
                     client.disconnect().waitForCompletion(TIMEOUT.toMillis());
                 }
+            } catch (MqttException alreadyGoing) {
+                // the broker closed the connection first (e.g. after a refused SUBSCRIBE)
             } finally {
                 client.close(true);
             }
