@@ -34,6 +34,7 @@ final class RelayArtemis implements AutoCloseable {
     private final int stompPort;
     private EmbeddedActiveMQ embedded;
     private RelayBrokerPlugin plugin;
+    private java.util.function.Consumer<Configuration> tweak = config -> { };
 
     private RelayArtemis(Path home, Map<String, String> properties) {
         this.home = home;
@@ -48,6 +49,21 @@ final class RelayArtemis implements AutoCloseable {
     }
 
     /** Starts with the given {@code relay.*} plugin properties on top of the realm. */
+    /** Starts with an Artemis setting changed, for the start-up checks. */
+    static RelayArtemis start(Map<String, String> extraProperties, java.util.function.Consumer<Configuration> tweak) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("relay.realm", REALM);
+        properties.putAll(extraProperties);
+        try {
+            RelayArtemis broker = new RelayArtemis(Files.createTempDirectory("relay-artemis-"), properties);
+            broker.tweak = tweak;
+            broker.startBroker();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static RelayArtemis start(Map<String, String> extraProperties) {
         Map<String, String> properties = new HashMap<>();
         properties.put("relay.realm", REALM);
@@ -73,6 +89,7 @@ final class RelayArtemis implements AutoCloseable {
         config.setPagingDirectory(home.resolve("paging").toString());
         config.setLargeMessagesDirectory(home.resolve("large-messages").toString());
         config.setClusterPassword(UUID.randomUUID().toString());
+        config.setMessageExpiryScanPeriod(200); // expired messages move within the tests' patience
         config.setAuthenticationCacheSize(0); // connect tokens are single-use (snippet: broker.xml)
         try {
             config.addAcceptorConfiguration("amqp", "tcp://127.0.0.1:" + amqpPort
@@ -89,6 +106,7 @@ final class RelayArtemis implements AutoCloseable {
         plugin = new RelayBrokerPlugin();
         plugin.init(properties);
         config.registerBrokerPlugin(plugin);
+        tweak.accept(config);
         embedded = new EmbeddedActiveMQ();
         embedded.setConfiguration(config);
         embedded.setSecurityManager(new RelaySecurityManager());
