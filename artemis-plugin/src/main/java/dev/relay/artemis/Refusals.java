@@ -2,7 +2,6 @@ package dev.relay.artemis;
 
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.RelayException;
-import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
@@ -10,8 +9,9 @@ import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
 /**
  * Turns a relay refusal into the {@link ActiveMQException} that makes each protocol say the right thing (SPEC §10):
  * a security exception keeps MQTT clients connected (MQTT 5 PUBACK 0x87) and becomes AMQP
- * {@code amqp:unauthorized-access}; an address-full exception becomes {@code amqp:resource-limit-exceeded}; anything
- * else AMQP {@code failed}. The message is always the SPEC reason string. The exceptions carry no stack trace: Artemis
+ * {@code amqp:unauthorized-access}; anything else AMQP {@code failed}. Never an address-full exception, although
+ * {@code rate_limited} would fit {@code amqp:resource-limit-exceeded}: Artemis then drains the AMQP sender's credit
+ * until the address has room, which for a relay refusal is never, and the client hangs. The message is always the SPEC reason string. The exceptions carry no stack trace: Artemis
  * logs refused AMQP sends with their stack, and a spam attack must not fill the broker log with frames.
  */
 final class Refusals {
@@ -26,9 +26,6 @@ final class Refusals {
             return frameless(new ActiveMQSecurityException(reason)); // any other exception type closes an MQTT connection
         }
         switch (refusal.code()) {
-            case RATE_LIMITED:
-            case QUEUE_FULL:
-                return frameless(new ActiveMQAddressFullException(reason));
             case BAD_SIGNATURE:
             case SENDER_MISMATCH:
             case ACL_DENIED:

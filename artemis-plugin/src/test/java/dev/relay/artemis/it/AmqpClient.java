@@ -35,7 +35,7 @@ final class AmqpClient implements ArtemisClient {
     }
 
     /** Connects; a refused SASL exchange throws {@link RelayBinding.ConnectRefusedException}. */
-    static AmqpClient connect(RelayArtemis broker, String username, String password) throws Exception {
+    static AmqpClient connect(BrokerEndpoints broker, String username, String password) throws Exception {
         ConnectionOptions options = new ConnectionOptions().user(username).password(password)
                 .openTimeout(10, TimeUnit.SECONDS).sendTimeout(10, TimeUnit.SECONDS).requestTimeout(10, TimeUnit.SECONDS);
         options.saslOptions().addAllowedMechanism("PLAIN");

@@ -11,15 +11,15 @@ final class ArtemisBinding implements RelayBinding {
 
     enum Protocol { AMQP, MQTT5, MQTT311, STOMP }
 
-    private final RelayArtemis broker;
+    private final BrokerEndpoints broker;
     private final Protocol protocol;
 
-    ArtemisBinding(RelayArtemis broker, Protocol protocol) {
+    ArtemisBinding(BrokerEndpoints broker, Protocol protocol) {
         this.broker = broker;
         this.protocol = protocol;
     }
 
-    static String token(RelayArtemis broker, RelayKeyPair key) {
+    static String token(BrokerEndpoints broker, RelayKeyPair key) {
         try {
             return ConnectToken.create(key, broker.realm(), Instant.now().getEpochSecond()).password();
         } catch (RelayException e) {

@@ -36,7 +36,7 @@ final class MqttClients {
         private final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
         private volatile int lastReasonCode;
 
-        V5(RelayArtemis broker, String clientId, String username, String password, boolean cleanStart)
+        V5(BrokerEndpoints broker, String clientId, String username, String password, boolean cleanStart)
                 throws org.eclipse.paho.mqttv5.common.MqttException {
             this.keyId = username;
             client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(broker.mqttUri(), clientId,
@@ -160,7 +160,7 @@ final class MqttClients {
         private final String keyId;
         private final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
 
-        V3(RelayArtemis broker, String clientId, String username, String password, boolean cleanSession)
+        V3(BrokerEndpoints broker, String clientId, String username, String password, boolean cleanSession)
                 throws MqttException {
             this.keyId = username;
             client = new MqttAsyncClient(broker.mqttUri(), clientId, new MemoryPersistence());

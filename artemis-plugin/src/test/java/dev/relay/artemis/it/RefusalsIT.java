@@ -50,14 +50,18 @@ class RefusalsIT {
     }
 
     @Test
-    void amqpRateLimitIsRejectedAsResourceLimitExceededWithRetryAfter() throws Exception {
+    void amqpRateLimitIsRejectedWithRetryAfterAndTheSenderKeepsItsCredit() throws Exception {
         RelayKeyPair sender = RelayKeyPair.generate();
         RelayKeyPair recipient = RelayKeyPair.generate();
         try (AmqpClient amqp = (AmqpClient) connect(ArtemisBinding.Protocol.AMQP, sender)) {
             RelayBinding.Sent refused = fourthSend(amqp, sender, recipient);
             assertThat(refused.refused()).isTrue();
             assertThat(refused.reasonString()).startsWith("rate_limited: retry_after=");
-            assertThat(amqp.lastCondition()).isEqualTo("amqp:resource-limit-exceeded");
+            assertThat(amqp.lastCondition()).isEqualTo("failed");
+            for (int i = 0; i < 20; i++) { // still refused, never stuck waiting for credit
+                assertThat(amqp.publishToInbox(recipient.keyId().toString(), message(sender, recipient, "more"))
+                        .reasonString()).startsWith("rate_limited:");
+            }
             assertThat(amqp.isConnected()).isTrue();
         }
         assertThat(broker.queued(recipient.keyId().toString())).isEqualTo(3);

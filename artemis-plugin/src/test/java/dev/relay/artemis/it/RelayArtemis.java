@@ -24,7 +24,7 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
  * (so restarts keep the journal), large-message thresholds above the envelope limit, MQTT 3.1.1 refusals without
  * disconnect. One per test class.
  */
-final class RelayArtemis implements AutoCloseable {
+final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     static final String REALM = "artemis.test";
 
     private final Path home;
@@ -131,23 +131,28 @@ final class RelayArtemis implements AutoCloseable {
         }
     }
 
-    String realm() {
+    @Override
+    public String realm() {
         return REALM;
     }
 
-    String amqpHost() {
+    @Override
+    public String amqpHost() {
         return "127.0.0.1";
     }
 
-    int amqpPort() {
+    @Override
+    public int amqpPort() {
         return amqpPort;
     }
 
-    String mqttUri() {
+    @Override
+    public String mqttUri() {
         return "tcp://127.0.0.1:" + mqttPort;
     }
 
-    int stompPort() {
+    @Override
+    public int stompPort() {
         return stompPort;
     }
 

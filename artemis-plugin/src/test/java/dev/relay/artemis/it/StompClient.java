@@ -51,11 +51,11 @@ final class StompClient implements ArtemisClient {
      * Connects with STOMP 1.1, where a refused SEND does not cost the connection (STOMP 1.2 servers close after every
      * ERROR); a refusal throws {@link RelayBinding.ConnectRefusedException} with the ERROR frame's message.
      */
-    static StompClient connect(RelayArtemis broker, String login, String passcode) throws Exception {
+    static StompClient connect(BrokerEndpoints broker, String login, String passcode) throws Exception {
         return connect(broker, login, passcode, "1.1");
     }
 
-    static StompClient connect(RelayArtemis broker, String login, String passcode, String version) throws Exception {
+    static StompClient connect(BrokerEndpoints broker, String login, String passcode, String version) throws Exception {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", broker.stompPort()), (int) TIMEOUT.toMillis());
         StompClient client = new StompClient(socket, login);
