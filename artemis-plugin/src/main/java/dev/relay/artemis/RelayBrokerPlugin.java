@@ -127,7 +127,15 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         if (runtime == null) {
             return;
         }
-        upkeep.shutdownNow();
+        upkeep.shutdown(); // let delivery records already handed over reach the store
+        try {
+            if (!upkeep.awaitTermination(5, TimeUnit.SECONDS)) {
+                upkeep.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            upkeep.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         RelayRuntime.uninstall(runtime);
         runtime.metrics.unbind();
         runtime.engine.close();
