@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +37,11 @@ final class InboxDelivery {
     private final BrokerSessions sessions;
     private final RelayMetrics metrics;
     private final Clock clock;
+    private final Executor executor;
 
     InboxDelivery(RelayEngine engine, PublishService publishService, SubscriptionStore subscriptions,
-                  BrokerSessions sessions, RelayMetrics metrics, Clock clock) {
+                  BrokerSessions sessions, RelayMetrics metrics, Clock clock, Executor executor) {
+        this.executor = executor;
         this.engine = engine;
         this.publishService = publishService;
         this.subscriptions = subscriptions;
@@ -60,6 +63,23 @@ final class InboxDelivery {
                 engine.parkReply(recipient, envelope);
             }
         });
+    }
+
+    /**
+     * An envelope signed by the relay for the session that caused it (an answer to its request, an error about its
+     * publish): handed straight to that session when it has its inbox subscription. Only if it has none does the
+     * general path decide, so a slow subscription lookup on a busy broker cannot park an answer its requester waits
+     * for.
+     */
+    void deliverToRequester(KeyId requester, String clientId, Envelope envelope) {
+        long expiresAt = envelope.expiresAtMillis(engine.config().maxTtlSeconds());
+        // Never wait for it here: HiveMQ hands the message over only after the requester's own PUBLISH is answered.
+        publishService.publishToClient(publish(requester, envelope.toJson(), expiresAt), clientId)
+                .whenComplete((result, failure) -> {
+                    if (failure != null || result != PublishToClientResult.SUCCESSFUL) {
+                        executor.execute(() -> deliverFromRelay(requester, envelope)); // the lookup may block
+                    }
+                });
     }
 
     /**

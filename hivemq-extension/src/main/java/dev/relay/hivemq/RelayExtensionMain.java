@@ -41,7 +41,7 @@ public final class RelayExtensionMain implements ExtensionMain {
         HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore());
         engine.useBrokerSessions(sessions);
         InboxDelivery delivery = new InboxDelivery(engine, Services.publishService(), Services.subscriptionStore(),
-                sessions, metrics, Clock.systemUTC());
+                sessions, metrics, Clock.systemUTC(), executor);
 
         Services.securityRegistry().setEnhancedAuthenticatorProvider(
                 providerInput -> new RelayEnhancedAuthenticator(engine, identities, executor, metrics));

@@ -57,7 +57,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         boolean acknowledged = packet.getQos() != Qos.AT_MOST_ONCE;
         Optional<KeyId> identity = identities.of(input);
         if (identity.isEmpty()) {
-            refuse(output, mqtt5, acknowledged, null, new byte[0],
+            refuse(output, mqtt5, acknowledged, null, clientId, new byte[0],
                     new RelayException(ErrorCode.FORBIDDEN, "client is not authenticated by the relay"));
             return;
         }
@@ -68,7 +68,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         executor.submit(() -> {
             try (Timer.Context ignored = metrics.decisionTime.time()) {
                 apply(engine.onPublish(identity.get(), address, payload), output, mqtt5, acknowledged,
-                        identity.get(), payload);
+                        identity.get(), clientId, payload);
             } catch (RuntimeException e) {
                 LOG.error("Relay publish handling failed for client {}", clientId, e);
                 output.preventPublishDelivery(AckReasonCode.UNSPECIFIED_ERROR, "internal: relay internal error");
@@ -79,7 +79,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
     }
 
     private void apply(PublishOutcome outcome, PublishInboundOutput output, boolean mqtt5, boolean acknowledged,
-                       KeyId publisher, byte[] payload) {
+                       KeyId publisher, String clientId, byte[] payload) {
         if (outcome instanceof PublishOutcome.Deliver deliver) {
             ModifiablePublishPacket packet = output.getPublishPacket();
             packet.setMessageExpiryInterval(deliver.ttlSeconds());
@@ -93,12 +93,12 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         } else if (outcome instanceof PublishOutcome.Reply reply) {
             metrics.requests.inc();
             acceptWithoutRouting(output, mqtt5);
-            delivery.deliverFromRelay(reply.requester(), reply.reply());
+            delivery.deliverToRequester(reply.requester(), clientId, reply.reply());
         } else if (outcome instanceof PublishOutcome.Duplicate) {
             metrics.duplicates.inc();
             acceptWithoutRouting(output, mqtt5);
         } else if (outcome instanceof PublishOutcome.Reject reject) {
-            refuse(output, mqtt5, acknowledged, publisher, payload, reject.error());
+            refuse(output, mqtt5, acknowledged, publisher, clientId, payload, reject.error());
         }
         // PassThrough: the broker's own rules apply.
     }
@@ -113,7 +113,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
     }
 
     private void refuse(PublishInboundOutput output, boolean mqtt5, boolean acknowledged, KeyId publisher,
-                        byte[] payload, RelayException error) {
+                        String clientId, byte[] payload, RelayException error) {
         metrics.refused(error.code());
         if (mqtt5) {
             output.preventPublishDelivery(ackReason(error.code()), error.reasonString());
@@ -121,7 +121,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
             output.preventPublishDelivery(); // any other answer disconnects an MQTT 3.1.1 client
         }
         if (publisher != null && (!mqtt5 || !acknowledged)) {
-            delivery.deliverFromRelay(publisher, engine.errorEnvelope(publisher, payload, error));
+            delivery.deliverToRequester(publisher, clientId, engine.errorEnvelope(publisher, payload, error));
         }
     }
 
