@@ -32,6 +32,7 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     private final int amqpPort;
     private final int mqttPort;
     private final int stompPort;
+    private final int corePort;
     private EmbeddedActiveMQ embedded;
     private RelayBrokerPlugin plugin;
     private java.util.function.Consumer<Configuration> tweak = config -> { };
@@ -42,6 +43,7 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
         this.amqpPort = freePort();
         this.mqttPort = freePort();
         this.stompPort = freePort();
+        this.corePort = freePort();
     }
 
     static RelayArtemis start() {
@@ -96,6 +98,7 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
                     + "?protocols=AMQP;saslMechanisms=PLAIN;amqpMinLargeMessageSize=1048576");
             config.addAcceptorConfiguration("mqtt", "tcp://127.0.0.1:" + mqttPort
                     + "?protocols=MQTT;closeMqttConnectionOnPublishAuthorizationFailure=false");
+            config.addAcceptorConfiguration("core", "tcp://127.0.0.1:" + corePort + "?protocols=CORE");
             config.addAcceptorConfiguration("stomp", "tcp://127.0.0.1:" + stompPort
                     + "?protocols=STOMP;stompMinLargeMessageSize=1048576");
         } catch (Exception e) {
@@ -154,6 +157,10 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     @Override
     public int stompPort() {
         return stompPort;
+    }
+
+    String coreUri() {
+        return "tcp://127.0.0.1:" + corePort;
     }
 
     ActiveMQServer server() {
