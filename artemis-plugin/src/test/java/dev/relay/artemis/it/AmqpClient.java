@@ -50,6 +50,12 @@ final class AmqpClient implements ArtemisClient {
     }
 
     @Override
+    public String keyId() {
+        return keyId;
+    }
+
+    /** Opens the receiver on the own inbox that {@link #receive} reads, with explicit accepts. */
+    @Override
     public void subscribeOwnInbox() throws Exception {
         inbox = connection.openReceiver(Addressing.artemisInbox(keyId), new ReceiverOptions().autoAccept(false));
         inbox.openFuture().get(10, TimeUnit.SECONDS);

@@ -10,6 +10,16 @@ import dev.relay.tck.RelayBinding;
  */
 interface ArtemisClient extends RelayBinding.Client {
 
+    /** The key id this client authenticated as. */
+    String keyId();
+
+    @Override
+    default void subscribeOwnInbox() throws Exception {
+        if (!tryConsume(Addressing.artemisInbox(keyId()))) {
+            throw new IllegalStateException("own inbox subscription refused");
+        }
+    }
+
     /** Sends {@code payload} to {@code address} and reports what the transport said. */
     RelayBinding.Sent sendTo(String address, byte[] payload) throws Exception;
 

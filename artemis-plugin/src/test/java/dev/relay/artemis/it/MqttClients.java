@@ -85,10 +85,8 @@ final class MqttClients {
         }
 
         @Override
-        public void subscribeOwnInbox() throws Exception {
-            if (!tryConsume("relay.v1.inbox." + keyId)) {
-                throw new IllegalStateException("own inbox subscription refused");
-            }
+        public String keyId() {
+            return keyId;
         }
 
         @Override
@@ -196,10 +194,8 @@ final class MqttClients {
         }
 
         @Override
-        public void subscribeOwnInbox() throws Exception {
-            if (!tryConsume("relay.v1.inbox." + keyId)) {
-                throw new IllegalStateException("own inbox subscription refused");
-            }
+        public String keyId() {
+            return keyId;
         }
 
         @Override

@@ -6,7 +6,6 @@ import dev.relay.artemis.RelaySecurityManager;
 import dev.relay.artemis.RelayStompInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -40,10 +39,10 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     private RelayArtemis(Path home, Map<String, String> properties) {
         this.home = home;
         this.properties = properties;
-        this.amqpPort = freePort();
-        this.mqttPort = freePort();
-        this.stompPort = freePort();
-        this.corePort = freePort();
+        this.amqpPort = BrokerEndpoints.freeLoopbackPort();
+        this.mqttPort = BrokerEndpoints.freeLoopbackPort();
+        this.stompPort = BrokerEndpoints.freeLoopbackPort();
+        this.corePort = BrokerEndpoints.freeLoopbackPort();
     }
 
     static RelayArtemis start() {
@@ -186,11 +185,4 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
         stopBroker();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

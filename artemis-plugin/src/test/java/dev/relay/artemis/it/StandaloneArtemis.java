@@ -2,8 +2,6 @@ package dev.relay.artemis.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +20,9 @@ final class StandaloneArtemis implements BrokerEndpoints, AutoCloseable {
     static final String REALM = "deploy.test";
 
     private final Path instance;
-    private final int amqpPort = freePort();
-    private final int mqttPort = freePort();
-    private final int stompPort = freePort();
+    private final int amqpPort = BrokerEndpoints.freeLoopbackPort();
+    private final int mqttPort = BrokerEndpoints.freeLoopbackPort();
+    private final int stompPort = BrokerEndpoints.freeLoopbackPort();
     private Process process;
 
     private StandaloneArtemis(Path instance) {
@@ -145,11 +143,4 @@ final class StandaloneArtemis implements BrokerEndpoints, AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -77,10 +77,8 @@ final class StompClient implements ArtemisClient {
     }
 
     @Override
-    public void subscribeOwnInbox() throws Exception {
-        if (!tryConsume("relay.v1.inbox." + keyId)) {
-            throw new IllegalStateException("own inbox subscription refused");
-        }
+    public String keyId() {
+        return keyId;
     }
 
     @Override
