@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Where a Relay-enabled Artemis listens: the embedded one of most tests, or a standalone instance. */
-interface BrokerEndpoints {
+public interface BrokerEndpoints {
     String realm();
 
     String amqpHost();

@@ -23,7 +23,7 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
  * (so restarts keep the journal), large-message thresholds above the envelope limit, MQTT 3.1.1 refusals without
  * disconnect. One per test class.
  */
-final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
+public final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     static final String REALM = "artemis.test";
 
     private final Path home;
@@ -45,13 +45,12 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
         this.corePort = BrokerEndpoints.freeLoopbackPort();
     }
 
-    static RelayArtemis start() {
+    public static RelayArtemis start() {
         return start(Map.of());
     }
 
-    /** Starts with the given {@code relay.*} plugin properties on top of the realm. */
-    /** Starts with an Artemis setting changed, for the start-up checks. */
-    static RelayArtemis start(Map<String, String> extraProperties, java.util.function.Consumer<Configuration> tweak) {
+    /** Starts with the given {@code relay.*} plugin properties on top of the realm and an Artemis setting changed. */
+    public static RelayArtemis start(Map<String, String> extraProperties, java.util.function.Consumer<Configuration> tweak) {
         Map<String, String> properties = new HashMap<>();
         properties.put("relay.realm", REALM);
         properties.putAll(extraProperties);
@@ -65,18 +64,8 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
         }
     }
 
-    static RelayArtemis start(Map<String, String> extraProperties) {
-        Map<String, String> properties = new HashMap<>();
-        properties.put("relay.realm", REALM);
-        properties.putAll(extraProperties);
-        try {
-            Path home = Files.createTempDirectory("relay-artemis-");
-            RelayArtemis broker = new RelayArtemis(home, properties);
-            broker.startBroker();
-            return broker;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public static RelayArtemis start(Map<String, String> extraProperties) {
+        return start(extraProperties, config -> { });
     }
 
     private void startBroker() {
@@ -120,7 +109,7 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     }
 
     /** Stops and starts the broker on the same journal and relay store. */
-    void restart() {
+    public void restart() {
         stopBroker();
         startBroker();
     }
@@ -175,7 +164,7 @@ final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     }
 
     /** Messages waiting in the inbox queue of {@code keyId}, as the broker counts them (0 if there is no queue). */
-    long queued(String keyId) {
+    public long queued(String keyId) {
         var queue = server().locateQueue("relay.v1.inbox." + keyId);
         return queue == null ? 0 : queue.getMessageCount();
     }
