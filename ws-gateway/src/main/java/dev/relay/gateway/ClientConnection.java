@@ -124,6 +124,12 @@ final class ClientConnection {
         long now = System.nanoTime();
         lastHeardNanos = now;
         context.metrics().frameIn();
+        if (exceedsFrameLimit(text)) {
+            // Tyrus checks the size of fragmented messages only; a single big frame is refused here.
+            context.metrics().refused("too_large");
+            close(1009, "too_large: frame larger than " + config.maxFrameBytes + " bytes");
+            return;
+        }
         if (!frameBudget.tryTake(now)) {
             onFlood(now);
             return;
@@ -333,6 +339,8 @@ final class ClientConnection {
             return; // not acknowledged: the broker keeps it for the session's next connection
         }
         waiting.add(publish);
+        LOG.debug("{}: broker message in, {} waiting, {} unacked, {} bytes in flight", clientId, waiting.size(),
+                unacked.size(), bytesInFlight);
         try {
             drain();
         } catch (RuntimeException e) {
@@ -562,6 +570,12 @@ final class ClientConnection {
         }
         Matcher matcher = RETRY_AFTER.matcher(message);
         return matcher.find() ? Long.parseLong(matcher.group(1)) : null;
+    }
+
+    private boolean exceedsFrameLimit(String text) {
+        int max = config.maxFrameBytes;
+        return text.length() > max
+                || text.length() * 3L > max && text.getBytes(StandardCharsets.UTF_8).length > max;
     }
 
     /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */

@@ -26,6 +26,7 @@ public final class GatewayMetrics {
     private final AtomicLong bytesInFlight = new AtomicLong();
     private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> closes = new ConcurrentHashMap<>();
+    private volatile java.util.function.LongSupplier tcpConnections = () -> 0;
 
     void connectionOpened() { connectionsOpen.incrementAndGet(); }
     void connectionClosed() { connectionsOpen.decrementAndGet(); }
@@ -39,11 +40,14 @@ public final class GatewayMetrics {
     void handshakeRefused() { handshakesRefused.increment(); }
     void bytesInFlight(long delta) { bytesInFlight.addAndGet(delta); }
     void refused(String code) { refusals.computeIfAbsent(code, c -> new LongAdder()).increment(); }
+    void tcpConnections(java.util.function.LongSupplier source) { this.tcpConnections = source; }
     void closed(int closeCode) { closes.computeIfAbsent(closeCode, c -> new LongAdder()).increment(); }
 
     public long sessionsOpen() { return sessionsOpen.get(); }
     public long connectionsOpen() { return connectionsOpen.get(); }
     public long bytesInFlight() { return bytesInFlight.get(); }
+    /** TCP connections the server holds, whatever their WebSocket state (a dropped slow reader leaves this). */
+    public long tcpConnections() { return tcpConnections.getAsLong(); }
     public long refusals(String code) {
         LongAdder adder = refusals.get(code);
         return adder == null ? 0 : adder.sum();
@@ -56,6 +60,7 @@ public final class GatewayMetrics {
     /** The JSON document of {@code /metrics}. */
     public ObjectNode toJson() {
         ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("tcp_connections", tcpConnections.getAsLong());
         node.put("connections_open", connectionsOpen.get());
         node.put("sessions_open", sessionsOpen.get());
         node.put("sessions_total", sessionsTotal.sum());

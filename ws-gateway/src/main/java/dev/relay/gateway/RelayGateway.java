@@ -70,6 +70,7 @@ public final class RelayGateway implements AutoCloseable {
                 new SessionRegistry(config.maxSessionsPerIdentity), scheduler, new SecureRandom());
         this.guard = new HandshakeGuard(context);
         this.watchdog = new WriteStallWatchdog(config.writeStallTimeout);
+        context.metrics().tcpConnections(watchdog::tracked);
         this.brokerProbe = new BrokerProbe(config.brokerUri);
         this.container = new GatewayContainer();
         try {
@@ -89,6 +90,8 @@ public final class RelayGateway implements AutoCloseable {
         listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
         listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
         listener.registerAddOn(new WebSocketAddOn(container, ""));
+        TCPNIOTransport transport = listener.getTransport();
+        transport.getConnectionMonitoringConfig().addProbes(watchdog);
         server.addListener(listener);
         server.getServerConfiguration().addHttpHandler(new HealthHandler(), "/health");
         server.getServerConfiguration().addHttpHandler(new MetricsHandler(), "/metrics");
@@ -98,8 +101,6 @@ public final class RelayGateway implements AutoCloseable {
     public static RelayGateway start(GatewayConfig config) throws IOException {
         RelayGateway gateway = new RelayGateway(config);
         gateway.server.start();
-        TCPNIOTransport transport = gateway.listener.getTransport();
-        transport.getConnectionMonitoringConfig().addProbes(gateway.watchdog);
         gateway.context.scheduler().scheduleWithFixedDelay(gateway.watchdog::check, 1, 1, TimeUnit.SECONDS);
         LOG.info("Relay WebSocket gateway listening on {} (realm {}, broker {})", gateway.uri(), config.realm,
                 config.brokerUri);

@@ -69,7 +69,7 @@ final class WriteStallWatchdog extends ConnectionProbe.Adapter {
         });
     }
 
-    int tracked() {
+    long tracked() {
         return connections.size();
     }
 }

@@ -27,11 +27,16 @@ final class Device implements AutoCloseable {
     Envelope send(RelayKeyPair recipient, String text) throws RelayException {
         Envelope envelope = Envelope.builder(Kind.MESSAGE).to(recipient.keyId())
                 .contentType("text/plain").body(text.getBytes(StandardCharsets.UTF_8)).sign(key);
+        publish(recipient, envelope);
+        return envelope;
+    }
+
+    /** Publishes an envelope (signed by anyone) to {@code recipient}'s inbox; the PUBACK must be a success. */
+    void publish(RelayKeyPair recipient, Envelope envelope) {
         Clients.PublishResult result = mqtt.publishToInbox(recipient.keyId().toString(), envelope.toJson());
         if (!result.accepted()) {
             throw new IllegalStateException("device publish refused: " + result);
         }
-        return envelope;
     }
 
     /** The next envelope in the device's inbox, parsed strictly and signature-verified, or null. */

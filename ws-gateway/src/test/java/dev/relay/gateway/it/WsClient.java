@@ -35,12 +35,12 @@ import org.glassfish.tyrus.client.ClientManager;
  */
 final class WsClient implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final ClientManager CONTAINER = ClientManager.createClient();
 
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final java.util.List<JsonNode> stash = new java.util.ArrayList<>();
     private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
     private final Session session;
+    private final ClientManager container;
 
     private WsClient(URI uri, Map<String, String> headers) throws DeploymentException, IOException {
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
@@ -52,7 +52,10 @@ final class WsClient implements AutoCloseable {
                     }
                 })
                 .build();
-        this.session = CONTAINER.connectToServer(new Endpoint() {
+        // One client container per connection: a shared one shuts its executors down when its last session ends,
+        // racing with the next connect (seen as RejectedExecutionException from Tyrus' idle timer).
+        this.container = ClientManager.createClient();
+        this.session = container.connectToServer(new Endpoint() {
             @Override
             public void onOpen(Session session, EndpointConfig endpointConfig) {
                 session.setMaxTextMessageBufferSize(8 * 1024 * 1024);
@@ -181,5 +184,6 @@ final class WsClient implements AutoCloseable {
         } catch (IOException | IllegalStateException e) {
             // already gone
         }
+        container.shutdown();
     }
 }
