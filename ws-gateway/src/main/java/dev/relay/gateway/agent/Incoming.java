@@ -1,0 +1,58 @@
+package dev.relay.gateway.agent;
+
+import dev.relay.protocol.Envelope;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A verified envelope from the inbox (SPEC §3.8 checks passed: strictly parsed, addressed to this agent, signed by its
+ * sender, not expired, not a duplicate), with shortcuts to answer it through the agent that received it.
+ */
+public final class Incoming {
+    private final RelayAgent agent;
+    private final Envelope envelope;
+
+    Incoming(RelayAgent agent, Envelope envelope) {
+        this.agent = agent;
+        this.envelope = envelope;
+    }
+
+    public Envelope envelope() {
+        return envelope;
+    }
+
+    /** The body bytes (a copy). */
+    public byte[] body() {
+        return envelope.body();
+    }
+
+    /** The body decoded as UTF-8. */
+    public String text() {
+        return new String(envelope.body(), StandardCharsets.UTF_8);
+    }
+
+    /** A {@code message} back to the sender, {@code in_reply_to} this one, in its thread. */
+    public CompletableFuture<String> reply(String contentType, byte[] body) {
+        return agent.reply(envelope, contentType, body);
+    }
+
+    /** A {@code text/plain} reply. */
+    public CompletableFuture<String> reply(String text) {
+        return reply(RelayAgent.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A signed receipt for this envelope; {@code status} is {@code delivered} or {@code read}. */
+    public CompletableFuture<String> receipt(String status) {
+        return agent.receipt(envelope, status);
+    }
+
+    /** Starts a streamed reply ({@code stream} chunks, then a final {@code message}). */
+    public StreamReply streamReply() {
+        return agent.streamReply(envelope);
+    }
+
+    @Override
+    public String toString() {
+        return "Incoming[" + envelope + "]";
+    }
+}
