@@ -1,0 +1,40 @@
+package dev.relay.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class ClientFrameTest {
+    @Test
+    void theEnvelopeIsKeptAsTheExactTextTheClientSent() throws Exception {
+        String envelope = "{ \"v\":1, \"body\":\"a}\\\"b{\", \"nested\":{\"x\":[1,{\"y\":2}]} }";
+        ClientFrame frame = ClientFrame.parse("{\"ref\":\"r1\",\"envelope\":" + envelope + ",\"type\":\"send\",\"x\":[1]}");
+        assertThat(frame.type()).isEqualTo("send");
+        assertThat(frame.ref()).isEqualTo("r1");
+        assertThat(frame.envelopeJson()).isEqualTo(envelope);
+    }
+
+    @Test
+    void badFramesAreRefusedWithTheRefWhenItWasRead() {
+        assertThatThrownBy(() -> ClientFrame.parse("[]")).isInstanceOf(ClientFrame.BadFrame.class);
+        assertThatThrownBy(() -> ClientFrame.parse("{\"ref\":\"a\",\"type\":1}"))
+                .isInstanceOf(ClientFrame.BadFrame.class)
+                .satisfies(e -> assertThat(((ClientFrame.BadFrame) e).ref).isEqualTo("a"));
+        assertThatThrownBy(() -> ClientFrame.parse("{\"type\":\"ack\",\"delivery\":1.5}"))
+                .hasMessageContaining("delivery");
+        assertThatThrownBy(() -> ClientFrame.parse("{\"type\":\"ping\"} {}")).hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> ClientFrame.parse("{\"ref\":\"\",\"type\":\"ping\"}")).hasMessageContaining("ref");
+        assertThatThrownBy(() -> ClientFrame.parse("{\"x\":1}")).hasMessageContaining("type");
+    }
+
+    @Test
+    void reasonStringsSplitIntoCodeAndText() {
+        assertThat(RelayReasons.split("acl_denied: not allowed")).containsExactly("acl_denied", "not allowed");
+        assertThat(RelayReasons.split("Something else")).containsExactly("internal", "Something else");
+        assertThat(RelayReasons.codeForPubAck(0x97)).isEqualTo("rate_limited");
+        assertThat(RelayReasons.codeForConnAck(0x85)).isEqualTo("bad_client_id");
+        assertThat(ClientConnection.fitCloseReason("é".repeat(100)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .hasSizeLessThanOrEqualTo(123);
+    }
+}
