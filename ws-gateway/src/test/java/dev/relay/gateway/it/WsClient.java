@@ -42,7 +42,8 @@ final class WsClient implements AutoCloseable {
     private final Session session;
     private final ClientManager container;
 
-    private WsClient(URI uri, Map<String, String> headers) throws DeploymentException, IOException {
+    private WsClient(URI uri, Map<String, String> headers, javax.net.ssl.SSLContext tls)
+            throws DeploymentException, IOException {
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
                 .preferredSubprotocols(List.of("relay.v1"))
                 .configurator(new ClientEndpointConfig.Configurator() {
@@ -55,6 +56,10 @@ final class WsClient implements AutoCloseable {
         // One client container per connection: a shared one shuts its executors down when its last session ends,
         // racing with the next connect (seen as RejectedExecutionException from Tyrus' idle timer).
         this.container = ClientManager.createClient();
+        if (tls != null) {
+            container.getProperties().put(org.glassfish.tyrus.client.ClientProperties.SSL_ENGINE_CONFIGURATOR,
+                    new org.glassfish.tyrus.client.SslEngineConfigurator(tls, true, false, false));
+        }
         this.session = container.connectToServer(new Endpoint() {
             @Override
             public void onOpen(Session session, EndpointConfig endpointConfig) {
@@ -77,11 +82,16 @@ final class WsClient implements AutoCloseable {
 
     /** Opens a connection without credentials: the gateway will send a challenge. */
     static WsClient open(URI uri) throws DeploymentException, IOException {
-        return new WsClient(uri, Map.of());
+        return new WsClient(uri, Map.of(), null);
     }
 
     static WsClient open(URI uri, Map<String, String> headers) throws DeploymentException, IOException {
-        return new WsClient(uri, headers);
+        return new WsClient(uri, headers, null);
+    }
+
+    /** Opens a {@code wss://} connection trusting what {@code tls} trusts. */
+    static WsClient openTls(URI uri, javax.net.ssl.SSLContext tls) throws DeploymentException, IOException {
+        return new WsClient(uri, Map.of(), tls);
     }
 
     /** Challenge, auth with a token for {@code realm} signed by {@code key}, and the welcome frame. */
