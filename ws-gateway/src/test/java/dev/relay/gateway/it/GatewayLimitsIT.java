@@ -124,7 +124,10 @@ class GatewayLimitsIT {
             JsonNode refused = client.next("error");
             assertThat(refused.get("code").asText()).isEqualTo("rate_limited");
             assertThat(refused.get("retry_after").asLong()).isPositive();
-            assertClosed(client, 1008, "frame flood");
+            // The client may see 1006 instead: it keeps sending after the close, and the server's reset can beat the
+            // close frame. The gateway's own record says what it decided.
+            assertThat(client.awaitClose().getCloseCode().getCode()).isIn(1008, 1006);
+            assertThat(gateway.metrics().closes(1008)).isEqualTo(1);
             assertThat(gateway.metrics().refusals("rate_limited")).isGreaterThanOrEqualTo(100);
         }
     }
