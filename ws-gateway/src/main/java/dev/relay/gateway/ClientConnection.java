@@ -96,10 +96,6 @@ final class ClientConnection {
         return clientId;
     }
 
-    synchronized State state() {
-        return state;
-    }
-
     /** Right after the handshake: connect a ready token, or send the challenge. */
     synchronized void start(HandshakeCredentials credentials) {
         context.registry().opened(this);
@@ -434,7 +430,7 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return;
         }
-        long bytes = frame.getBytes(StandardCharsets.UTF_8).length;
+        long bytes = utf8Length(frame);
         bytesInFlight += bytes;
         context.metrics().bytesInFlight(bytes);
         context.metrics().frameOut();
@@ -574,8 +570,19 @@ final class ClientConnection {
 
     private boolean exceedsFrameLimit(String text) {
         int max = config.maxFrameBytes;
-        return text.length() > max
-                || text.length() * 3L > max && text.getBytes(StandardCharsets.UTF_8).length > max;
+        return text.length() > max || text.length() * 3L > max && utf8Length(text) > max;
+    }
+
+    /** UTF-8 size without encoding a copy (frames carry envelopes of up to 256 KiB). */
+    static long utf8Length(String text) {
+        long bytes = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1; // a surrogate pair is 4 bytes in all
+            }
+        }
+        return bytes;
     }
 
     /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */

@@ -29,6 +29,14 @@ class ClientFrameTest {
     }
 
     @Test
+    void utf8LengthCountsWithoutEncoding() {
+        for (String text : new String[] {"", "ascii", "é", "€uro", "😀 emoji", "mixed é€😀"}) {
+            assertThat(ClientConnection.utf8Length(text)).as(text)
+                    .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @Test
     void reasonStringsSplitIntoCodeAndText() {
         assertThat(RelayReasons.split("acl_denied: not allowed")).containsExactly("acl_denied", "not allowed");
         assertThat(RelayReasons.split("Something else")).containsExactly("internal", "Something else");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.gateway.GatewayConfig;
 import dev.relay.gateway.RelayGateway;
 import dev.relay.gateway.agent.AgentException;
 import dev.relay.gateway.agent.AgentState;
@@ -39,7 +38,7 @@ class AgentClientIT {
     @BeforeAll
     static void start() throws Exception {
         broker = BrokerUnderTest.hivemq(Map.of("relay.rate.sends-per-minute", "600", "relay.rate.burst", "600"));
-        gateway = RelayGateway.start(GatewayConfig.builder(broker.realm(), broker.mqttUri()).port(0).build());
+        gateway = broker.startGateway(b -> b);
     }
 
     @AfterAll
@@ -123,7 +122,7 @@ class AgentClientIT {
         RelayKeyPair key = RelayKeyPair.generate();
         BlockingQueue<Envelope> inbox = new LinkedBlockingQueue<>();
         List<AgentState> states = new CopyOnWriteArrayList<>();
-        RelayGateway own = RelayGateway.start(GatewayConfig.builder(broker.realm(), broker.mqttUri()).port(0).build());
+        RelayGateway own = broker.startGateway(b -> b);
         int port = own.port();
         try (RelayAgent agent = RelayAgent.builder().uri(own.uri()).key(key).expectedRealm(broker.realm())
                 .backoff(Duration.ofMillis(200), Duration.ofSeconds(1)).onStateChange(states::add)
@@ -131,8 +130,7 @@ class AgentClientIT {
              Device device = new Device(broker)) {
             own.close();
             Envelope whileDown = device.send(key, "sent while the gateway was down");
-            try (RelayGateway again = RelayGateway.start(GatewayConfig.builder(broker.realm(), broker.mqttUri())
-                    .port(port).build())) {
+            try (RelayGateway again = broker.startGateway(b -> b.port(port))) {
                 assertThat(agent.awaitConnected(Duration.ofSeconds(15))).isTrue();
                 assertThat(inbox.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(whileDown);
                 assertThat(states).contains(AgentState.RECONNECTING, AgentState.CONNECTED);

@@ -1,12 +1,19 @@
 package dev.relay.gateway.it;
 
 import dev.relay.artemis.it.RelayArtemis;
+import dev.relay.gateway.GatewayConfig;
+import dev.relay.gateway.RelayGateway;
 import dev.relay.hivemq.it.RelayHiveMQ;
 import java.net.URI;
+import java.io.IOException;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A real broker with Relay inside, as the gateway sees it: a realm and an MQTT 5 listener. */
 interface BrokerUnderTest extends AutoCloseable {
+    /** Relay properties that raise the per-identity rate limit so that it does not hide the gateway's own limits. */
+    Map<String, String> UNTHROTTLED = Map.of("relay.rate.sends-per-minute", "100000", "relay.rate.burst", "100000");
+
     String realm();
 
     /** {@code tcp://127.0.0.1:<port>} of the MQTT listener (MQTT 5 capable). */
@@ -16,6 +23,11 @@ interface BrokerUnderTest extends AutoCloseable {
     boolean reasonStrings();
 
     void restart();
+
+    /** A gateway for this broker on a free loopback port, with the settings {@code limits} changes. */
+    default RelayGateway startGateway(UnaryOperator<GatewayConfig.Builder> limits) throws IOException {
+        return RelayGateway.start(limits.apply(GatewayConfig.builder(realm(), mqttUri()).port(0)).build());
+    }
 
     @Override
     void close();

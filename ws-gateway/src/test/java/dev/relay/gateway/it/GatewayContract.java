@@ -3,7 +3,6 @@ package dev.relay.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.gateway.GatewayConfig;
 import dev.relay.gateway.RelayGateway;
 import dev.relay.hivemq.it.Clients;
 import dev.relay.protocol.Envelope;
@@ -35,7 +34,7 @@ abstract class GatewayContract {
 
     @BeforeEach
     void startGateway() throws Exception {
-        gateway = RelayGateway.start(GatewayConfig.builder(broker().realm(), broker().mqttUri()).port(0).build());
+        gateway = broker().startGateway(b -> b);
     }
 
     @AfterEach

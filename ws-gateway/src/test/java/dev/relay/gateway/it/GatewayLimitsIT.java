@@ -33,7 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,16 +48,12 @@ class GatewayLimitsIT {
 
     @BeforeAll
     static void startBroker() {
-        broker = BrokerUnderTest.hivemq(Map.of("relay.rate.sends-per-minute", "100000", "relay.rate.burst", "100000"));
+        broker = BrokerUnderTest.hivemq(BrokerUnderTest.UNTHROTTLED);
     }
 
     @AfterAll
     static void stopBroker() {
         broker.close();
-    }
-
-    private static RelayGateway gateway(UnaryOperator<GatewayConfig.Builder> limits) throws Exception {
-        return RelayGateway.start(limits.apply(GatewayConfig.builder(broker.realm(), broker.mqttUri()).port(0)).build());
     }
 
     private static WsClient agent(RelayGateway gateway, RelayKeyPair key, String session) throws Exception {
@@ -67,7 +62,7 @@ class GatewayLimitsIT {
 
     @Test
     void aFrameOverTheMaximumClosesWith1009() throws Exception {
-        try (RelayGateway gateway = gateway(b -> b.maxFrameBytes(4096));
+        try (RelayGateway gateway = broker.startGateway(b -> b.maxFrameBytes(4096));
              WsClient client = agent(gateway, RelayKeyPair.generate(), null)) {
             client.send("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(5000) + "\"}");
             assertClosed(client, 1009, "");
@@ -77,7 +72,7 @@ class GatewayLimitsIT {
 
     @Test
     void badFramesGetErrorFramesAndTooManyCloseTheConnectionWithoutTouchingOthers() throws Exception {
-        try (RelayGateway gateway = gateway(b -> b);
+        try (RelayGateway gateway = broker.startGateway(b -> b);
              WsClient bystander = agent(gateway, RelayKeyPair.generate(), null);
              WsClient client = agent(gateway, RelayKeyPair.generate(), null)) {
             client.send("this is not json");
@@ -112,7 +107,7 @@ class GatewayLimitsIT {
 
     @Test
     void aFrameFloodIsRefusedAndThenClosed() throws Exception {
-        try (RelayGateway gateway = gateway(b -> b.framesPerSecond(20).frameBurst(20).maxRefusedFramesInARow(100));
+        try (RelayGateway gateway = broker.startGateway(b -> b.framesPerSecond(20).frameBurst(20).maxRefusedFramesInARow(100));
              WsClient client = agent(gateway, RelayKeyPair.generate(), null)) {
             for (int i = 0; i < 300 && client.session().isOpen(); i++) {
                 try {
@@ -135,7 +130,7 @@ class GatewayLimitsIT {
     @Test
     void sessionsPerIdentityAreLimitedAndTheSameSessionNameTakesOver() throws Exception {
         RelayKeyPair key = RelayKeyPair.generate();
-        try (RelayGateway gateway = gateway(b -> b.maxSessionsPerIdentity(3));
+        try (RelayGateway gateway = broker.startGateway(b -> b.maxSessionsPerIdentity(3));
              WsClient a = agent(gateway, key, "a");
              WsClient b = agent(gateway, key, "b");
              WsClient c = agent(gateway, key, "c")) {
@@ -157,7 +152,7 @@ class GatewayLimitsIT {
 
     @Test
     void handshakesPerAddressAreLimitedWithHttp429() throws Exception {
-        try (RelayGateway gateway = gateway(b -> b.handshakesPerWindow(3).handshakeWindow(Duration.ofSeconds(60)))) {
+        try (RelayGateway gateway = broker.startGateway(b -> b.handshakesPerWindow(3).handshakeWindow(Duration.ofSeconds(60)))) {
             for (int i = 0; i < 3; i++) {
                 try (WsClient client = WsClient.open(gateway.uri())) {
                     assertThat(client.next("challenge")).isNotNull();
@@ -170,7 +165,7 @@ class GatewayLimitsIT {
 
     @Test
     void silentClientsAreClosedWith4408AndPingingOnesStay() throws Exception {
-        try (RelayGateway gateway = gateway(b -> b.authTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(2)))) {
+        try (RelayGateway gateway = broker.startGateway(b -> b.authTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(2)))) {
             try (WsClient mute = WsClient.open(gateway.uri())) {
                 assertClosed(mute, 4408, "idle_timeout");
             }
@@ -189,7 +184,7 @@ class GatewayLimitsIT {
     @Test
     void healthFollowsTheBrokerAndMetricsCountSessionsFramesAndRefusals() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (RelayGateway gateway = gateway(b -> b); WsClient client = agent(gateway, RelayKeyPair.generate(), null)) {
+        try (RelayGateway gateway = broker.startGateway(b -> b); WsClient client = agent(gateway, RelayKeyPair.generate(), null)) {
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(gateway.httpUri().resolve("/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
@@ -223,14 +218,14 @@ class GatewayLimitsIT {
         RelayKeyPair key = RelayKeyPair.generate();
         int port;
         try (Device device = new Device(broker)) {
-            try (RelayGateway first = gateway(b -> b); WsClient client = agent(first, key, null)) {
+            try (RelayGateway first = broker.startGateway(b -> b); WsClient client = agent(first, key, null)) {
                 port = first.port();
                 first.close();
                 assertClosed(client, 1001, "gateway shutting down");
             }
             Envelope one = device.send(key, "while the gateway was down 1");
             Envelope two = device.send(key, "while the gateway was down 2");
-            try (RelayGateway second = gateway(b -> b.port(port)); WsClient client = agent(second, key, null)) {
+            try (RelayGateway second = broker.startGateway(b -> b.port(port)); WsClient client = agent(second, key, null)) {
                 List<Envelope> received = new ArrayList<>();
                 for (int i = 0; i < 2; i++) {
                     JsonNode message = client.next("message");

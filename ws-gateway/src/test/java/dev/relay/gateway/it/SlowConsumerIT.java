@@ -3,7 +3,6 @@ package dev.relay.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.gateway.GatewayConfig;
 import dev.relay.gateway.RelayGateway;
 import dev.relay.hivemq.it.Clients;
 import dev.relay.protocol.Envelope;
@@ -26,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,16 +40,12 @@ class SlowConsumerIT {
 
     @BeforeAll
     static void startBroker() {
-        broker = BrokerUnderTest.artemis(Map.of("relay.rate.sends-per-minute", "100000", "relay.rate.burst", "100000"));
+        broker = BrokerUnderTest.artemis(BrokerUnderTest.UNTHROTTLED);
     }
 
     @AfterAll
     static void stopBroker() {
         broker.close();
-    }
-
-    private static RelayGateway gateway(UnaryOperator<GatewayConfig.Builder> limits) throws Exception {
-        return RelayGateway.start(limits.apply(GatewayConfig.builder(broker.realm(), broker.mqttUri()).port(0)).build());
     }
 
     private static WsClient agent(RelayGateway gateway, RelayKeyPair key, String session) throws Exception {
@@ -62,7 +56,7 @@ class SlowConsumerIT {
     void aClientThatNeverReadsIsCutOffWithMemoryBoundedOthersUnaffectedAndNothingLost() throws Exception {
         long maxInFlight = 64 * 1024;
         int messages = 150;
-        try (RelayGateway gateway = gateway(b -> b.maxBytesInFlight(maxInFlight).maxUnacked(128)
+        try (RelayGateway gateway = broker.startGateway(b -> b.maxBytesInFlight(maxInFlight).maxUnacked(128)
                 .slowConsumerTimeout(Duration.ofSeconds(3)).writeStallTimeout(Duration.ofSeconds(6)));
              Device device = new Device(broker);
              WsClient bystander = agent(gateway, RelayKeyPair.generate(), null)) {
