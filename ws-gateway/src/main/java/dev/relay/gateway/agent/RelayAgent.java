@@ -1,6 +1,14 @@
 package dev.relay.gateway.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relay.client.Backoff;
+import dev.relay.client.Incoming;
+import dev.relay.client.InboxDispatcher;
+import dev.relay.client.IncomingHandler;
+import dev.relay.client.PendingRequests;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayClientException;
+import dev.relay.client.RelayKeyTrust;
 import dev.relay.gateway.agent.AgentFrames.Welcome;
 import dev.relay.protocol.ClientIds;
 import dev.relay.protocol.Envelope;
@@ -19,6 +27,7 @@ import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -78,10 +87,8 @@ import org.slf4j.LoggerFactory;
  * thread): chain blocking work with the {@code *Async} methods of {@link CompletableFuture}. The state listener is
  * called on the thread that changed the state, under the agent's lock: keep it short.
  */
-public final class RelayAgent implements AutoCloseable {
+public final class RelayAgent implements RelayClient {
     private static final Logger LOG = LoggerFactory.getLogger(RelayAgent.class);
-    /** Content type of text bodies sent by the shortcuts. */
-    public static final String TEXT_PLAIN = "text/plain";
     // The gateway answers every send within 30 s itself (internal); the local timeout only guards against a stuck one.
     private static final Duration SEND_TIMEOUT_MARGIN = Duration.ofSeconds(5);
 
@@ -107,7 +114,7 @@ public final class RelayAgent implements AutoCloseable {
     private final GatewayConnection.Listener connectionListener = new GatewayConnection.Listener() {
         @Override
         public void onDelivery(GatewayConnection connection, long delivery, String envelopeJson) {
-            inbox.onDelivery(connection, delivery, envelopeJson);
+            inbox.onDelivery(envelopeJson.getBytes(StandardCharsets.UTF_8), () -> connection.ack(delivery));
         }
 
         @Override
@@ -321,6 +328,7 @@ public final class RelayAgent implements AutoCloseable {
         return Optional.ofNullable(closeCause);
     }
 
+    @Override
     public KeyId keyId() {
         return key.keyId();
     }
@@ -341,11 +349,8 @@ public final class RelayAgent implements AutoCloseable {
         return Optional.ofNullable(trust.relayKey());
     }
 
-    /**
-     * Sends a signed envelope; completes with its id when the relay accepted it (or already had it), or fails with
-     * the refusal's code (e.g. {@code acl_denied}, {@code rate_limited} with a retry-after), {@code connection_lost}
-     * or {@code not_connected}.
-     */
+    /** {@inheritDoc} Also fails with {@code connection_lost} or {@code not_connected}. */
+    @Override
     public CompletableFuture<String> send(Envelope envelope) {
         GatewayConnection current = connection;
         if (current == null) {
@@ -355,7 +360,7 @@ public final class RelayAgent implements AutoCloseable {
         return current.send(envelope.toJson());
     }
 
-    /** Signs {@code envelope} with this agent's key (new id and current time unless set) and sends it. */
+    @Override
     public CompletableFuture<String> send(Envelope.Builder envelope) {
         try {
             return send(envelope.sign(key));
@@ -364,24 +369,7 @@ public final class RelayAgent implements AutoCloseable {
         }
     }
 
-    /** A {@code message} to {@code to} with the relay's default TTL. */
-    public CompletableFuture<String> message(KeyId to, String contentType, byte[] body) {
-        return message(to, contentType, body, null);
-    }
-
-    /** A {@code message} that expires {@code ttl} (whole seconds, at least 1) after now; null for the default. */
-    public CompletableFuture<String> message(KeyId to, String contentType, byte[] body, Duration ttl) {
-        return send(Envelope.builder(Kind.MESSAGE).to(to).contentType(contentType).body(body)
-                .expiresIn(ttl == null ? null : ttl.toSeconds()));
-    }
-
-    /** A {@code message} to the sender of {@code original}, {@code in_reply_to} it, in its thread. */
-    public CompletableFuture<String> reply(Envelope original, String contentType, byte[] body) {
-        return send(Envelope.builder(Kind.MESSAGE).to(original.from()).inReplyTo(original.id())
-                .threadId(original.threadId()).contentType(contentType).body(body));
-    }
-
-    /** A signed receipt for {@code original} to its sender; {@code status} is {@code delivered} or {@code read}. */
+    @Override
     public CompletableFuture<String> receipt(Envelope original, String status) {
         try {
             return send(Receipt.create(key, original, status));
@@ -390,15 +378,7 @@ public final class RelayAgent implements AutoCloseable {
         }
     }
 
-    /** Starts a streamed reply to {@code original}. */
-    public StreamReply streamReply(Envelope original) {
-        return new StreamReply(this, original);
-    }
-
-    /**
-     * Calls a system operation (SPEC §8.5): completes with the response's {@code result}, or fails with the error
-     * envelope's code ({@code malformed}, {@code not_found}, …), the send's refusal, or {@code timeout}.
-     */
+    @Override
     public CompletableFuture<JsonNode> request(SystemOp op, Map<String, ?> args) {
         Envelope request;
         try {
@@ -413,57 +393,6 @@ public final class RelayAgent implements AutoCloseable {
             }
         });
         return answer;
-    }
-
-    /** {@code relay.info}: realm, relay key, limits. */
-    public CompletableFuture<JsonNode> relayInfo() {
-        return request(SystemOp.RELAY_INFO, Map.of());
-    }
-
-    /** {@code profile.get} for {@code keyId}, or for this agent when null. */
-    public CompletableFuture<JsonNode> profileGet(KeyId keyId) {
-        return request(SystemOp.PROFILE_GET, args("key_id", keyId == null ? null : keyId.toString()));
-    }
-
-    /** {@code profile.set}: publishes this agent's card. */
-    public CompletableFuture<JsonNode> profileSet(ProfileCard card) {
-        return request(SystemOp.PROFILE_SET, Map.of("card", card.toJson()));
-    }
-
-    /** {@code discover} with any of {@code tag}, {@code capability}, {@code text}, {@code limit}, {@code cursor}. */
-    public CompletableFuture<JsonNode> discover(Map<String, ?> query) {
-        return request(SystemOp.DISCOVER, query == null ? Map.of() : query);
-    }
-
-    /** {@code presence.get} for 1..50 identities. */
-    public CompletableFuture<JsonNode> presence(KeyId... keyIds) {
-        return request(SystemOp.PRESENCE_GET, Map.of("key_ids", texts(Arrays.asList(keyIds))));
-    }
-
-    /** {@code policy.get}: this agent's inbox policy. */
-    public CompletableFuture<JsonNode> policyGet() {
-        return request(SystemOp.POLICY_GET, Map.of());
-    }
-
-    /** {@code policy.set}: each non-null argument replaces the stored value. */
-    public CompletableFuture<JsonNode> policySet(PolicyMode mode, Collection<KeyId> allow, Collection<KeyId> block) {
-        return request(SystemOp.POLICY_SET, args("mode", mode == null ? null : mode.wireName(),
-                "allow", allow == null ? null : texts(allow), "block", block == null ? null : texts(block)));
-    }
-
-    /** {@code policy.add}: adds {@code keys} to the {@code allow} or {@code block} list. */
-    public CompletableFuture<JsonNode> policyAdd(String list, Collection<KeyId> keys) {
-        return request(SystemOp.POLICY_ADD, Map.of("list", list, "keys", texts(keys)));
-    }
-
-    /** {@code policy.remove}: removes {@code keys} from the {@code allow} or {@code block} list. */
-    public CompletableFuture<JsonNode> policyRemove(String list, Collection<KeyId> keys) {
-        return request(SystemOp.POLICY_REMOVE, Map.of("list", list, "keys", texts(keys)));
-    }
-
-    /** {@code thread.history}, newest first; {@code before} is the previous page's {@code next} cursor, or null. */
-    public CompletableFuture<JsonNode> threadHistory(String threadId, String before) {
-        return request(SystemOp.THREAD_HISTORY, args("thread_id", threadId, "before", before));
     }
 
     /** Pings the gateway; completes with the round-trip time. */
@@ -481,26 +410,11 @@ public final class RelayAgent implements AutoCloseable {
         return "RelayAgent[" + key.keyId() + " " + state + " " + uri + "]";
     }
 
-    /** Arguments from name/value pairs, leaving out null values (SPEC §8.5: null counts as absent anyway). */
-    private static Map<String, Object> args(Object... namesAndValues) {
-        Map<String, Object> args = new LinkedHashMap<>();
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            if (namesAndValues[i + 1] != null) {
-                args.put((String) namesAndValues[i], namesAndValues[i + 1]);
-            }
-        }
-        return args;
-    }
-
-    private static List<String> texts(Collection<KeyId> keyIds) {
-        return keyIds.stream().map(KeyId::toString).collect(Collectors.toList());
-    }
-
     private static <T> T await(CompletableFuture<T> future) throws AgentException {
         try {
             return future.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof AgentException ? (AgentException) e.getCause()
+            throw e.getCause() instanceof RelayClientException failure ? AgentException.of(failure)
                     : new AgentException("internal", String.valueOf(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,25 +18,25 @@ import java.util.concurrent.TimeUnit;
  * the agent, not to one connection: an answer the relay queued while the agent was reconnecting still arrives, so only
  * the timeout ends a wait.
  */
-final class PendingRequests {
+public final class PendingRequests {
     private record Pending(SystemOp op, CompletableFuture<JsonNode> answer) {
     }
 
     private final Map<String, Pending> byRequestId = new ConcurrentHashMap<>();
 
     /** Starts waiting for the answer to {@code request}; register before sending, as the answer can be quick. */
-    CompletableFuture<JsonNode> register(Envelope request, SystemOp op, Duration timeout) {
+    public CompletableFuture<JsonNode> register(Envelope request, SystemOp op, Duration timeout) {
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         byRequestId.put(request.id(), new Pending(op, answer));
         answer.whenComplete((result, failure) -> byRequestId.remove(request.id()));
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
-                answer.completeExceptionally(new AgentException(AgentException.TIMEOUT,
+                answer.completeExceptionally(new RelayClientException(RelayClientException.TIMEOUT,
                         "no answer to " + op.wireName() + " request " + request.id() + " within " + timeout)));
         return answer;
     }
 
     /** The operation that {@code envelope} answers, or null if it answers no pending request. */
-    SystemOp awaitedOp(Envelope envelope) {
+    public SystemOp awaitedOp(Envelope envelope) {
         if ((envelope.kind() != Kind.RESPONSE && envelope.kind() != Kind.ERROR) || envelope.inReplyTo() == null) {
             return null;
         }
@@ -48,7 +48,7 @@ final class PendingRequests {
      * Completes the request that a verified relay envelope answers: with the response's {@code result}, or failing
      * with the error's code. Returns false if it answers nothing pending (a late answer, or a send refusal).
      */
-    boolean complete(Envelope answer) {
+    public boolean complete(Envelope answer) {
         if (awaitedOp(answer) == null) {
             return false;
         }
@@ -61,32 +61,32 @@ final class PendingRequests {
             if (answer.kind() == Kind.RESPONSE) {
                 JsonNode result = body.get("result");
                 if (result == null || !result.isObject()) {
-                    throw new AgentException("malformed", "response to " + pending.op().wireName() + " has no result");
+                    throw new RelayClientException("malformed", "response to " + pending.op().wireName() + " has no result");
                 }
                 pending.answer().complete(result);
             } else {
                 JsonNode retryAfter = body.get("retry_after");
-                pending.answer().completeExceptionally(new AgentException(body.path("code").asText("internal"),
+                pending.answer().completeExceptionally(new RelayClientException(body.path("code").asText("internal"),
                         body.path("message").asText(""), retryAfter != null && retryAfter.canConvertToLong()
                         ? retryAfter.asLong() : null));
             }
         } catch (RelayException e) {
-            pending.answer().completeExceptionally(AgentException.of(e));
-        } catch (AgentException e) {
+            pending.answer().completeExceptionally(RelayClientException.of(e));
+        } catch (RelayClientException e) {
             pending.answer().completeExceptionally(e);
         }
         return true;
     }
 
     /** Fails the request with {@code requestId}, e.g. because its envelope could not be sent. */
-    void fail(String requestId, Throwable failure) {
+    public void fail(String requestId, Throwable failure) {
         Pending pending = byRequestId.remove(requestId);
         if (pending != null) {
             pending.answer().completeExceptionally(failure);
         }
     }
 
-    void failAll(AgentException failure) {
+    public void failAll(RelayClientException failure) {
         byRequestId.keySet().forEach(id -> fail(id, failure));
     }
 }

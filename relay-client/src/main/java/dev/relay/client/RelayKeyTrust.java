@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.protocol.Envelope;
@@ -15,17 +15,17 @@ import org.slf4j.LoggerFactory;
  * one the relay announces in its first {@code relay.info} response (trust on first use, §8.5). The learned key is kept
  * for the agent's life; a relay that later signs with another key is refused (and logged), never silently re-learned.
  */
-final class RelayKeyTrust {
+public final class RelayKeyTrust {
     private static final Logger LOG = LoggerFactory.getLogger(RelayKeyTrust.class);
 
     private final AtomicReference<KeyId> relayKey;
 
-    RelayKeyTrust(KeyId pinned) {
+    public RelayKeyTrust(KeyId pinned) {
         this.relayKey = new AtomicReference<>(pinned);
     }
 
     /** The trusted relay key, or null while none is pinned or learned. */
-    KeyId relayKey() {
+    public KeyId relayKey() {
         return relayKey.get();
     }
 
@@ -34,7 +34,7 @@ final class RelayKeyTrust {
      * {@code response} to a pending {@code relay.info} request qualifies, and only if its {@code relay_key} names its
      * own signer; that key is then learned.
      */
-    boolean isFromRelay(Envelope envelope, boolean answersRelayInfo) {
+    public boolean isFromRelay(Envelope envelope, boolean answersRelayInfo) {
         KeyId known = relayKey.get();
         if (known == null && answersRelayInfo && envelope.kind() == Kind.RESPONSE) {
             String announced = announcedRelayKey(envelope);

@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
@@ -8,13 +8,13 @@ import java.util.function.DoubleSupplier;
  * at max ("full jitter" above the floor). The jitter spreads the reconnects of many agents after a gateway restart;
  * the floor keeps even an unlucky draw from hammering the gateway. Not thread-safe; the agent uses it under a lock.
  */
-final class Backoff {
+public final class Backoff {
     private final long minMillis;
     private final long maxMillis;
     private final DoubleSupplier random;
     private int attempt;
 
-    Backoff(Duration min, Duration max, DoubleSupplier random) {
+    public Backoff(Duration min, Duration max, DoubleSupplier random) {
         if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
             throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + " and " + max);
         }
@@ -24,18 +24,18 @@ final class Backoff {
     }
 
     /** The delay before the next attempt; each call doubles the cap until it reaches max. */
-    Duration next() {
+    public Duration next() {
         long cap = currentCapMillis();
         attempt++;
         return Duration.ofMillis(minMillis + (long) (random.getAsDouble() * (cap - minMillis)));
     }
 
     /** After a successful connection: start from min again. */
-    void reset() {
+    public void reset() {
         attempt = 0;
     }
 
-    long currentCapMillis() {
+    public long currentCapMillis() {
         // Shift only while it cannot overflow; beyond 2^30 · min the cap is max anyway.
         return attempt >= 30 ? maxMillis : Math.min(maxMillis, minMillis << attempt);
     }

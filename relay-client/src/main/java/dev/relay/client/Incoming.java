@@ -1,19 +1,19 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import dev.relay.protocol.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A verified envelope from the inbox (SPEC §3.8 checks passed: strictly parsed, addressed to this agent, signed by its
- * sender, not expired, not a duplicate), with shortcuts to answer it through the agent that received it.
+ * A verified envelope from the inbox (SPEC §3.8 checks passed: strictly parsed, addressed to this client, signed by its
+ * sender, not expired, not a duplicate), with shortcuts to answer it through the client that received it.
  */
 public final class Incoming {
-    private final RelayAgent agent;
+    private final RelayClient client;
     private final Envelope envelope;
 
-    Incoming(RelayAgent agent, Envelope envelope) {
-        this.agent = agent;
+    public Incoming(RelayClient client, Envelope envelope) {
+        this.client = client;
         this.envelope = envelope;
     }
 
@@ -33,22 +33,22 @@ public final class Incoming {
 
     /** A {@code message} back to the sender, {@code in_reply_to} this one, in its thread. */
     public CompletableFuture<String> reply(String contentType, byte[] body) {
-        return agent.reply(envelope, contentType, body);
+        return client.reply(envelope, contentType, body);
     }
 
     /** A {@code text/plain} reply. */
     public CompletableFuture<String> reply(String text) {
-        return reply(RelayAgent.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
+        return reply(RelayClient.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A signed receipt for this envelope; {@code status} is {@code delivered} or {@code read}. */
     public CompletableFuture<String> receipt(String status) {
-        return agent.receipt(envelope, status);
+        return client.receipt(envelope, status);
     }
 
     /** Starts a streamed reply ({@code stream} chunks, then a final {@code message}). */
     public StreamReply streamReply() {
-        return agent.streamReply(envelope);
+        return client.streamReply(envelope);
     }
 
     @Override

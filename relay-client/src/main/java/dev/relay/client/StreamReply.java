@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Kind;
@@ -12,19 +12,19 @@ import java.util.concurrent.CompletableFuture;
  * counts against the relay's rate limit (§9): batch tokens into chunks rather than sending each one.
  */
 public final class StreamReply {
-    private final RelayAgent agent;
+    private final RelayClient client;
     private final Envelope original;
     private int nextSeq;
     private boolean finished;
 
-    StreamReply(RelayAgent agent, Envelope original) {
-        this.agent = agent;
+    public StreamReply(RelayClient client, Envelope original) {
+        this.client = client;
         this.original = original;
     }
 
     /** Sends the next chunk as UTF-8 {@code text/plain}. */
     public CompletableFuture<String> chunk(String text) {
-        return chunk(RelayAgent.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
+        return chunk(RelayClient.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends the next chunk as bytes (no content type, i.e. {@code application/octet-stream}). */
@@ -38,7 +38,7 @@ public final class StreamReply {
         }
         Envelope.Builder chunk = Envelope.builder(Kind.STREAM).to(original.from()).inReplyTo(original.id())
                 .threadId(original.threadId()).seq(nextSeq).contentType(contentType).body(bytes);
-        CompletableFuture<String> sent = agent.send(chunk);
+        CompletableFuture<String> sent = client.send(chunk);
         nextSeq++;
         return sent;
     }
@@ -49,7 +49,7 @@ public final class StreamReply {
             throw new IllegalStateException("the stream reply is finished");
         }
         finished = true;
-        return agent.reply(original, RelayAgent.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
+        return client.reply(original, RelayClient.TEXT_PLAIN, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** How many chunks were sent so far (the next {@code seq}). */

@@ -1,5 +1,6 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,7 +36,7 @@ class InboxDispatcherTest {
     void acceptsAVerifiedMessage() throws Exception {
         Envelope message = Envelope.builder(Kind.MESSAGE).to(ME.keyId()).body("hi").sign(FRIEND);
 
-        assertThat(dispatcher(new RelayKeyTrust(null)).verify(message.toJsonString())).isEqualTo(message);
+        assertThat(dispatcher(new RelayKeyTrust(null)).verify(message.toJson())).isEqualTo(message);
     }
 
     @Test
@@ -68,11 +69,11 @@ class InboxDispatcherTest {
         assertCode(dispatcher, response(RELAY, otherRequest.id()).toJsonString(), ErrorCode.BAD_SIGNATURE);
         assertCode(dispatcher, relayInfoAnswer(IMPOSTOR, request.id(), RELAY).toJsonString(), ErrorCode.BAD_SIGNATURE);
         Envelope answer = relayInfoAnswer(RELAY, request.id(), RELAY);
-        assertThat(requests.complete(dispatcher.verify(answer.toJsonString()))).isTrue();
+        assertThat(requests.complete(dispatcher.verify(answer.toJson()))).isTrue();
 
         assertThat(trust.relayKey()).isEqualTo(RELAY.keyId());
         assertThat(info.get().get("relay_key").asText()).isEqualTo(RELAY.keyId().toString());
-        assertThat(dispatcher.verify(response(RELAY, otherRequest.id()).toJsonString())).isNotNull();
+        assertThat(dispatcher.verify(response(RELAY, otherRequest.id()).toJson())).isNotNull();
         assertCode(dispatcher, response(IMPOSTOR, otherRequest.id()).toJsonString(), ErrorCode.BAD_SIGNATURE);
     }
 
@@ -86,7 +87,7 @@ class InboxDispatcherTest {
         assertThat(requests.complete(error)).isTrue();
 
         assertThatThrownBy(answer::get).isInstanceOf(ExecutionException.class).cause()
-                .isInstanceOfSatisfying(AgentException.class, e -> {
+                .isInstanceOfSatisfying(RelayClientException.class, e -> {
                     assertThat(e.code()).isEqualTo("rate_limited");
                     assertThat(e.retryAfterSeconds()).hasValue(7);
                 });
@@ -103,8 +104,8 @@ class InboxDispatcherTest {
         }
         CompletableFuture<JsonNode> answer = requests.register(request, SystemOp.RELAY_INFO, Duration.ofMillis(10));
 
-        assertThatThrownBy(answer::get).cause().isInstanceOfSatisfying(AgentException.class,
-                e -> assertThat(e.code()).isEqualTo(AgentException.TIMEOUT));
+        assertThatThrownBy(answer::get).cause().isInstanceOfSatisfying(RelayClientException.class,
+                e -> assertThat(e.code()).isEqualTo(RelayClientException.TIMEOUT));
     }
 
     private InboxDispatcher dispatcher(RelayKeyTrust trust) {
@@ -125,7 +126,8 @@ class InboxDispatcherTest {
     }
 
     private static void assertCode(InboxDispatcher dispatcher, String json, ErrorCode code) {
-        assertThatThrownBy(() -> dispatcher.verify(json)).isInstanceOfSatisfying(RelayException.class,
+        assertThatThrownBy(() -> dispatcher.verify(json.getBytes(UTF_8)))
+                .isInstanceOfSatisfying(RelayException.class,
                 e -> assertThat(e.code()).isEqualTo(code));
     }
 }

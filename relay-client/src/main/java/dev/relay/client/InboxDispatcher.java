@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
@@ -7,23 +7,23 @@ import dev.relay.protocol.Kind;
 import dev.relay.protocol.RelayException;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.Ttl;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What happens to each delivered envelope (SPEC §3.8, §13.4): verify it, drop duplicates, answer pending requests,
- * otherwise run the application handler, and acknowledge. Verification runs on the connection's I/O thread (it is
- * quick and needs no locks); only application code runs on the handler thread, so a handler that waits for a request's
- * answer cannot block the delivery of that answer.
+ * What happens to each envelope delivered to a client's inbox, whatever the transport (SPEC §3.8): verify it, drop
+ * duplicates, answer pending requests, otherwise run the application handler, and acknowledge. Verification runs on
+ * the transport's thread (it is quick and needs no locks); only application code runs on the handler thread, so a
+ * handler that waits for a request's answer cannot block the delivery of that answer.
  */
-final class InboxDispatcher {
+public final class InboxDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(InboxDispatcher.class);
-    static final int DEDUPE_CAPACITY = 10_000;
+    public static final int DEDUPE_CAPACITY = 10_000;
 
     private final KeyId me;
     private final RelayKeyTrust trust;
@@ -33,9 +33,16 @@ final class InboxDispatcher {
     private final Function<Envelope, Incoming> incoming;
     private final LongSupplier clockMillis;
     private final RecentIds recent = new RecentIds(DEDUPE_CAPACITY);
+    private volatile Consumer<String> discardListener = reason -> { };
 
-    InboxDispatcher(KeyId me, RelayKeyTrust trust, PendingRequests requests, IncomingHandler handler,
-                    ExecutorService handlerThread, Function<Envelope, Incoming> incoming, LongSupplier clockMillis) {
+    /**
+     * @param handler       application code, or null to acknowledge and drop what is not an awaited answer
+     * @param handlerThread one thread, so that the handler sees envelopes in delivery order
+     * @param incoming      wraps a verified envelope for the handler (with reply shortcuts of the client)
+     */
+    public InboxDispatcher(KeyId me, RelayKeyTrust trust, PendingRequests requests, IncomingHandler handler,
+                           ExecutorService handlerThread, Function<Envelope, Incoming> incoming,
+                           LongSupplier clockMillis) {
         this.me = me;
         this.trust = trust;
         this.requests = requests;
@@ -45,55 +52,64 @@ final class InboxDispatcher {
         this.clockMillis = clockMillis;
     }
 
-    /** One {@code message} frame of {@code connection}; called in delivery order. */
-    void onDelivery(GatewayConnection connection, long delivery, String envelopeJson) {
+    /** Called with the reason (SPEC code first) of every envelope discarded because it failed §3.8 steps 1–4. */
+    public void onDiscard(Consumer<String> listener) {
+        this.discardListener = listener;
+    }
+
+    /**
+     * One delivery, in delivery order. {@code ack} acknowledges it to the transport; it is called once the envelope was
+     * handled or discarded, and not at all when the handler failed (the broker then delivers it again).
+     */
+    public void onDelivery(byte[] payload, Runnable ack) {
         Envelope envelope;
         try {
-            envelope = verify(envelopeJson);
+            envelope = verify(payload);
         } catch (RelayException e) {
             // Acked anyway (SPEC §3.8): redelivering an envelope that fails verification would fail again.
-            LOG.warn("Discarding delivery {}: {}", delivery, e.reasonString());
-            connection.ack(delivery);
+            LOG.warn("Discarding an envelope from the inbox of {}: {}", me, e.reasonString());
+            discardListener.accept(e.reasonString());
+            ack.run();
             return;
         }
         String dedupeKey = envelope.from() + " " + envelope.id();
         if (!recent.add(dedupeKey)) {
             LOG.debug("Discarding duplicate {}", envelope);
-            connection.ack(delivery);
+            ack.run();
             return;
         }
         if (requests.complete(envelope)) {
-            connection.ack(delivery);
+            ack.run();
             return;
         }
         if (handler == null) {
             LOG.warn("No handler set; discarding {}", envelope);
-            connection.ack(delivery);
+            ack.run();
             return;
         }
         try {
-            handlerThread.execute(() -> handle(connection, delivery, envelope, dedupeKey));
+            handlerThread.execute(() -> handle(envelope, dedupeKey, ack));
         } catch (RejectedExecutionException closing) {
-            recent.remove(dedupeKey); // the agent is closing; not acked, so it comes again next time
+            recent.remove(dedupeKey); // the client is closing; not acked, so it comes again next time
         }
     }
 
-    private void handle(GatewayConnection connection, long delivery, Envelope envelope, String dedupeKey) {
+    private void handle(Envelope envelope, String dedupeKey, Runnable ack) {
         try {
             handler.onMessage(incoming.apply(envelope));
         } catch (Exception | AssertionError e) {
-            // Not acked: the broker keeps it and the gateway delivers it again on the next connection.
+            // Not acked: the broker keeps it and delivers it again on the next connection.
             recent.remove(dedupeKey);
             LOG.error("Handler failed on {}; not acknowledged, it will be delivered again after a reconnect",
                     envelope, e);
             return;
         }
-        connection.ack(delivery);
+        ack.run();
     }
 
     /** SPEC §3.8 steps 1–4: parse strictly, check the recipient, the signer and the expiry. */
-    Envelope verify(String envelopeJson) throws RelayException {
-        Envelope envelope = Envelope.parse(envelopeJson.getBytes(StandardCharsets.UTF_8));
+    public Envelope verify(byte[] payload) throws RelayException {
+        Envelope envelope = Envelope.parse(payload);
         if (!envelope.to().equals(me.toString())) {
             throw new RelayException(ErrorCode.RECIPIENT_MISMATCH, envelope + " is not addressed to " + me);
         }

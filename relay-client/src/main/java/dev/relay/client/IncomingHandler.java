@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 /**
  * Application code for verified envelopes from the inbox. Called on one dedicated thread, one envelope at a time, in

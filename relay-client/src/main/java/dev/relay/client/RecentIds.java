@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.client;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,10 +8,10 @@ import java.util.Map;
  * at-least-once inbox (SPEC §3.8 step 5). Redeliveries come soon after the original (the next connection), so a
  * bounded memory catches them without growing forever. Thread-safe.
  */
-final class RecentIds {
+public final class RecentIds {
     private final Map<String, Boolean> entries;
 
-    RecentIds(int capacity) {
+    public RecentIds(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be positive");
         }
@@ -26,16 +26,16 @@ final class RecentIds {
     }
 
     /** Records {@code key}; false if it was already there (a duplicate), which also marks it as recently seen. */
-    synchronized boolean add(String key) {
+    public synchronized boolean add(String key) {
         return entries.put(key, Boolean.TRUE) == null;
     }
 
     /** Forgets {@code key}, so that a redelivery is processed again (after the handler failed). */
-    synchronized void remove(String key) {
+    public synchronized void remove(String key) {
         entries.remove(key);
     }
 
-    synchronized int size() {
+    public synchronized int size() {
         return entries.size();
     }
 }
