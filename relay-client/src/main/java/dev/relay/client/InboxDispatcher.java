@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What happens to each envelope delivered to a client's inbox, whatever the transport (SPEC §3.8): verify it, drop
- * duplicates, answer pending requests, otherwise run the application handler, and acknowledge. Verification runs on
+ * duplicates, answer pending requests and receipt waits, otherwise run the application handler, and acknowledge. Verification runs on
  * the transport's thread (it is quick and needs no locks); only application code runs on the handler thread, so a
  * handler that waits for a request's answer cannot block the delivery of that answer.
  */
@@ -28,6 +28,7 @@ public final class InboxDispatcher {
     private final KeyId me;
     private final RelayKeyTrust trust;
     private final PendingRequests requests;
+    private final PendingReceipts receipts;
     private final IncomingHandler handler;
     private final ExecutorService handlerThread;
     private final Function<Envelope, Incoming> incoming;
@@ -40,12 +41,14 @@ public final class InboxDispatcher {
      * @param handlerThread one thread, so that the handler sees envelopes in delivery order
      * @param incoming      wraps a verified envelope for the handler (with reply shortcuts of the client)
      */
-    public InboxDispatcher(KeyId me, RelayKeyTrust trust, PendingRequests requests, IncomingHandler handler,
+    public InboxDispatcher(KeyId me, RelayKeyTrust trust, PendingRequests requests, PendingReceipts receipts,
+                           IncomingHandler handler,
                            ExecutorService handlerThread, Function<Envelope, Incoming> incoming,
                            LongSupplier clockMillis) {
         this.me = me;
         this.trust = trust;
         this.requests = requests;
+        this.receipts = receipts;
         this.handler = handler;
         this.handlerThread = handlerThread;
         this.incoming = incoming;
@@ -78,7 +81,7 @@ public final class InboxDispatcher {
             ack.run();
             return;
         }
-        if (requests.complete(envelope)) {
+        if (requests.complete(envelope) || receipts.complete(envelope)) {
             ack.run();
             return;
         }

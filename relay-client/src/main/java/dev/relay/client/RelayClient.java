@@ -6,6 +6,7 @@ import dev.relay.protocol.KeyId;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.PolicyMode;
 import dev.relay.protocol.ProfileCard;
+import dev.relay.protocol.Receipt;
 import dev.relay.protocol.SystemOp;
 import java.time.Duration;
 import java.util.Arrays;
@@ -67,6 +68,12 @@ public interface RelayClient extends AutoCloseable {
 
     /** A signed receipt for {@code original} to its sender; {@code status} is {@code delivered} or {@code read}. */
     CompletableFuture<String> receipt(Envelope original, String status);
+
+    /**
+     * Waits for a receipt of {@code sent} (a message this client sent): completes when the recipient's signed receipt
+     * with the message's digest arrives, fails with {@code timeout}. Call it before sending, as receipts can be quick.
+     */
+    CompletableFuture<Receipt> awaitReceipt(Envelope sent, Duration timeout);
 
     /** Starts a streamed reply to {@code original} ({@code stream} chunks, then a final {@code message}). */
     default StreamReply streamReply(Envelope original) {

@@ -109,7 +109,7 @@ class InboxDispatcherTest {
     }
 
     private InboxDispatcher dispatcher(RelayKeyTrust trust) {
-        return new InboxDispatcher(ME.keyId(), trust, requests, null, Executors.newSingleThreadExecutor(),
+        return new InboxDispatcher(ME.keyId(), trust, requests, new PendingReceipts(), null, Executors.newSingleThreadExecutor(),
                 envelope -> null, () -> now);
     }
 

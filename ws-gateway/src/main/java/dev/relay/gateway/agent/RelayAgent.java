@@ -5,6 +5,7 @@ import dev.relay.client.Backoff;
 import dev.relay.client.Incoming;
 import dev.relay.client.InboxDispatcher;
 import dev.relay.client.IncomingHandler;
+import dev.relay.client.PendingReceipts;
 import dev.relay.client.PendingRequests;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
@@ -107,6 +108,7 @@ public final class RelayAgent implements RelayClient {
     private final ExecutorService handlerThread;
     private final ThreadFactory writerThreads = daemonThreads("relay-agent-writer");
     private final PendingRequests requests = new PendingRequests();
+    private final PendingReceipts receipts = new PendingReceipts();
     private final RelayKeyTrust trust;
     private final InboxDispatcher inbox;
     private final Backoff backoff;
@@ -143,7 +145,7 @@ public final class RelayAgent implements RelayClient {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setRemoveOnCancelPolicy(true);
         this.handlerThread = Executors.newSingleThreadExecutor(daemonThreads("relay-agent-handler"));
-        this.inbox = new InboxDispatcher(key.keyId(), trust, requests, builder.handler, handlerThread,
+        this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts, builder.handler, handlerThread,
                 envelope -> new Incoming(this, envelope), System::currentTimeMillis);
         client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, (int) connectTimeout.toMillis());
     }
@@ -376,6 +378,11 @@ public final class RelayAgent implements RelayClient {
         } catch (RelayException e) {
             return CompletableFuture.failedFuture(AgentException.of(e));
         }
+    }
+
+    @Override
+    public CompletableFuture<Receipt> awaitReceipt(Envelope sent, Duration timeout) {
+        return receipts.register(sent, timeout);
     }
 
     @Override

@@ -1,0 +1,119 @@
+package dev.relay.stack;
+
+import dev.relay.artemis.RelayBrokerPlugin;
+import dev.relay.artemis.RelayMqttInboundInterceptor;
+import dev.relay.artemis.RelaySecurityManager;
+import dev.relay.artemis.RelayStompInterceptor;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+
+/**
+ * Embedded Apache Artemis with the Relay plugin, security manager and interceptors, configured as docs/artemis.md
+ * tells an operator to: AMQP, MQTT and STOMP acceptors, persistence in {@code <data>/artemis} (journal, bindings,
+ * paging, large messages) and the relay store in {@code <data>/artemis/relay}.
+ */
+final class ArtemisBroker implements EmbeddedBroker {
+    private final EmbeddedActiveMQ embedded;
+    private final Map<String, URI> endpoints;
+
+    private ArtemisBroker(EmbeddedActiveMQ embedded, Map<String, URI> endpoints) {
+        this.embedded = embedded;
+        this.endpoints = endpoints;
+    }
+
+    static ArtemisBroker start(StackOptions options, String realm) throws IOException {
+        Path home = Files.createDirectories(options.dataDir.resolve("artemis"));
+        String host = options.host;
+        int mqtt = port(host, options.mqttPort, "MQTT");
+        int amqp = port(host, options.amqpPort, "AMQP");
+        int stomp = port(host, options.stompPort, "STOMP");
+
+        Configuration config = new ConfigurationImpl();
+        config.setName("relay");
+        config.setPersistenceEnabled(true);
+        config.setSecurityEnabled(true);
+        config.setJournalType(JournalType.NIO);
+        config.setJournalDirectory(home.resolve("journal").toString());
+        config.setBindingsDirectory(home.resolve("bindings").toString());
+        config.setPagingDirectory(home.resolve("paging").toString());
+        config.setLargeMessagesDirectory(home.resolve("large-messages").toString());
+        config.setClusterPassword(UUID.randomUUID().toString());
+        config.setAuthenticationCacheSize(0); // connect tokens are single-use (docs/artemis.md)
+        config.setMessageExpiryScanPeriod(1000);
+        try {
+            config.addAcceptorConfiguration("amqp", "tcp://" + host + ":" + amqp
+                    + "?protocols=AMQP;saslMechanisms=PLAIN;amqpMinLargeMessageSize=1048576");
+            config.addAcceptorConfiguration("mqtt", "tcp://" + host + ":" + mqtt
+                    + "?protocols=MQTT;closeMqttConnectionOnPublishAuthorizationFailure=false");
+            config.addAcceptorConfiguration("stomp", "tcp://" + host + ":" + stomp
+                    + "?protocols=STOMP;stompMinLargeMessageSize=1048576");
+        } catch (Exception e) {
+            throw new IOException("bad acceptor configuration: " + e.getMessage(), e);
+        }
+        config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
+        config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
+        Map<String, String> relay = new LinkedHashMap<>();
+        relay.put("relay.realm", realm);
+        relay.putAll(options.relayProperties);
+        RelayBrokerPlugin plugin = new RelayBrokerPlugin();
+        plugin.init(relay);
+        config.registerBrokerPlugin(plugin);
+
+        EmbeddedActiveMQ embedded = new EmbeddedActiveMQ();
+        embedded.setConfiguration(config);
+        embedded.setSecurityManager(new RelaySecurityManager());
+        try {
+            embedded.start();
+        } catch (Exception e) {
+            try {
+                embedded.stop();
+            } catch (Exception ignored) {
+                // it did not start
+            }
+            throw new IOException("Artemis did not start: " + e, e);
+        }
+        Map<String, URI> endpoints = new LinkedHashMap<>();
+        endpoints.put("mqtt", URI.create("tcp://" + host + ":" + mqtt));
+        endpoints.put("amqp", URI.create("amqp://" + host + ":" + amqp));
+        endpoints.put("stomp", URI.create("stomp://" + host + ":" + stomp));
+        return new ArtemisBroker(embedded, Map.copyOf(endpoints));
+    }
+
+    private static int port(String host, int configured, String purpose) throws IOException {
+        int port = configured == 0 ? Ports.free(host) : configured;
+        Ports.requireFree(host, port, purpose);
+        return port;
+    }
+
+    @Override
+    public URI mqttUri() {
+        return endpoints.get("mqtt");
+    }
+
+    @Override
+    public Map<String, URI> endpoints() {
+        Map<String, URI> ordered = new LinkedHashMap<>();
+        ordered.put("mqtt", endpoints.get("mqtt"));
+        ordered.put("amqp", endpoints.get("amqp"));
+        ordered.put("stomp", endpoints.get("stomp"));
+        return ordered;
+    }
+
+    @Override
+    public void close() {
+        try {
+            embedded.stop();
+        } catch (Exception e) {
+            System.err.println("Stopping Artemis failed: " + e);
+        }
+    }
+}
