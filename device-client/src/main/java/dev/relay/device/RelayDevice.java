@@ -219,7 +219,6 @@ public final class RelayDevice implements RelayClient {
         try {
             present = attempt.connect(new MqttSession.ConnectRequest(key.keyId().toString(), freshToken(),
                     sessionExpiry.toSeconds(), keepAliveSeconds, connectTimeout, socketFactory));
-            attempt.subscribe(Addressing.mqttInbox(key.keyId().toString()), connectTimeout);
         } catch (RelayClientException e) {
             attempt.close();
             throw e;
@@ -229,8 +228,27 @@ public final class RelayDevice implements RelayClient {
                 attempt.close();
                 throw new RelayClientException(RelayClientException.CLOSED, "the device was closed");
             }
+            // Current before the SUBSCRIBE: a resumed session delivers queued messages at once, and a handler that
+            // answers one (a receipt, a reply) must find a connection to send on.
             session = attempt;
             sessionPresent = present;
+        }
+        try {
+            attempt.subscribe(Addressing.mqttInbox(key.keyId().toString()), connectTimeout);
+        } catch (RelayClientException e) {
+            synchronized (lifecycle) {
+                if (session == attempt) {
+                    session = null;
+                }
+            }
+            attempt.close();
+            throw e;
+        }
+        synchronized (lifecycle) {
+            if (state == DeviceState.CLOSED || session != attempt) {
+                throw new RelayClientException(RelayClientException.CONNECTION_LOST,
+                        "the connection ended while subscribing");
+            }
             backoff.reset();
             setState(DeviceState.CONNECTED);
         }
