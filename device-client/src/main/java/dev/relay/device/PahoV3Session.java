@@ -126,29 +126,13 @@ final class PahoV3Session implements MqttSession {
     @Override
     public void close() {
         closing = true;
-        try {
-            if (client.isConnected()) {
-                client.disconnect(2000).waitForCompletion(3000);
-            }
-        } catch (MqttException | RuntimeException e) {
-            LOG.debug("Clean disconnect failed: {}", e.toString());
-        }
-        closeQuietly();
+        PahoShutdown.close(client::isConnected, () -> client.disconnect(2000).waitForCompletion(3000),
+                () -> client.disconnectForcibly(0, 1000, false), () -> client.close(true));
     }
 
     private void closeQuietly() {
         closing = true;
-        try {
-            if (client.isConnected()) {
-                client.disconnectForcibly(0, 1000, false);
-            }
-        } catch (MqttException | RuntimeException e) {
-            // already gone
-        }
-        try {
-            client.close(true);
-        } catch (MqttException | RuntimeException e) {
-            // already closed
-        }
+        PahoShutdown.close(client::isConnected, null, () -> client.disconnectForcibly(0, 1000, false),
+                () -> client.close(true));
     }
 }

@@ -3,6 +3,7 @@ package dev.relay.device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.client.Backoff;
+import dev.relay.client.ClientSupport;
 import dev.relay.client.Incoming;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.InboxDispatcher;
@@ -12,12 +13,10 @@ import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
 import dev.relay.client.RelayKeyTrust;
 import dev.relay.protocol.Addressing;
-import dev.relay.protocol.ClientIds;
 import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.Json;
-import dev.relay.protocol.KeyFiles;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.Receipt;
@@ -39,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -138,10 +136,10 @@ public final class RelayDevice implements RelayClient {
         this.trust = new RelayKeyTrust(builder.relayKey);
         this.backoff = new Backoff(builder.backoffMin, builder.backoffMax,
                 () -> ThreadLocalRandom.current().nextDouble());
-        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("relay-device-timer"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, ClientSupport.daemonThreads("relay-device-timer"));
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setRemoveOnCancelPolicy(true);
-        this.handlerThread = Executors.newSingleThreadExecutor(daemonThreads("relay-device-handler"));
+        this.handlerThread = Executors.newSingleThreadExecutor(ClientSupport.daemonThreads("relay-device-handler"));
         IncomingHandler application = builder.handler;
         this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts,
                 message -> onIncoming(message, application), handlerThread,
@@ -572,27 +570,12 @@ public final class RelayDevice implements RelayClient {
 
     private void setState(DeviceState next) {
         state = next;
-        lifecycle.notifyAll();
-        try {
-            stateListener.accept(next);
-        } catch (RuntimeException e) {
-            LOG.warn("State listener failed on {}", next, e);
-        }
+        ClientSupport.announce(lifecycle, next, stateListener, LOG);
     }
 
     /** Waits until the device is connected; false if it did not happen within {@code timeout} or it closed. */
     public boolean awaitConnected(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lifecycle) {
-            while (state != DeviceState.CONNECTED && state != DeviceState.CLOSED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
-            }
-            return state == DeviceState.CONNECTED;
-        }
+        return ClientSupport.awaitState(lifecycle, () -> state, DeviceState.CONNECTED, DeviceState.CLOSED, timeout);
     }
 
     public DeviceState state() {
@@ -665,14 +648,6 @@ public final class RelayDevice implements RelayClient {
         return "RelayDevice[" + clientId + " " + state + " " + serverUri + "]";
     }
 
-    private static ThreadFactory daemonThreads(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
     /** Configures a {@link RelayDevice}; the server URI, the realm and a key are required. */
     public static final class Builder {
         private String serverUri;
@@ -721,13 +696,7 @@ public final class RelayDevice implements RelayClient {
          * @throws IllegalArgumentException if it is not a valid key file
          */
         public Builder keyFile(Path file) {
-            try {
-                return key(KeyFiles.loadOrCreate(file));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (RelayException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
+            return key(ClientSupport.loadOrCreateKey(file));
         }
 
         /** MQTT 5 (default) or 3.1.1. */
@@ -830,13 +799,7 @@ public final class RelayDevice implements RelayClient {
             Objects.requireNonNull(serverUri, "serverUri");
             Objects.requireNonNull(realm, "realm");
             Objects.requireNonNull(key, "key or keyFile");
-            if (session != null) {
-                try {
-                    ClientIds.resolve(key.keyId() + "." + session, key.keyId());
-                } catch (RelayException e) {
-                    throw new IllegalArgumentException("session suffix must be 1..20 chars of A-Z a-z 0-9 _ -", e);
-                }
-            }
+            ClientSupport.requireValidSessionSuffix(key.keyId(), session);
             if (refusalWindow == null) {
                 refusalWindow = version == MqttVersion.V5 ? Duration.ofSeconds(5) : Duration.ofSeconds(2);
             }

@@ -44,6 +44,16 @@ abstract class ClientCommand {
         }
     }
 
+    /** Blocks until {@code enough} opens (a --count reached), or {@code duration} passed when one is given. */
+    static void awaitEnough(java.util.concurrent.CountDownLatch enough, java.time.Duration duration)
+            throws InterruptedException {
+        if (duration != null) {
+            enough.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            enough.await();
+        }
+    }
+
     void printJson(JsonNode node) {
         try {
             out().println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));

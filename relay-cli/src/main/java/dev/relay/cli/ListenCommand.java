@@ -42,11 +42,7 @@ final class ListenCommand extends ClientCommand implements java.util.concurrent.
             err().println("Listening on the inbox of " + client.keyId() + " via " + connection.resolvedUrl()
                     + " (Ctrl-C to stop)");
             err().flush();
-            if (duration != null) {
-                enough.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-            } else {
-                enough.await();
-            }
+            awaitEnough(enough, duration);
         }
         return ExitCodes.OK;
     }

@@ -65,37 +65,39 @@ final class PolicyCommand {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add keys to the allow or block list.")
-    static final class Add extends ClientCommand implements Callable<Integer> {
+    /** {@code policy.add} and {@code policy.remove}: the same arguments, another operation. */
+    abstract static class ListChange extends ClientCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "LIST", description = "allow or block.")
         String list;
 
         @Parameters(index = "1..*", arity = "1..*", converter = KeyIdConverter.class, paramLabel = "KEY_ID")
         List<KeyId> keys;
 
+        abstract java.util.concurrent.CompletableFuture<JsonNode> change(RelayClient client, String list,
+                                                                         List<KeyId> keys);
+
         @Override
         public Integer call() throws Exception {
             try (RelayClient client = connection.connect(null)) {
-                print(this, await(client.policyAdd(checkList(list), keys)));
+                print(this, await(change(client, checkList(list), keys)));
             }
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove keys from the allow or block list.")
-    static final class Remove extends ClientCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "LIST", description = "allow or block.")
-        String list;
-
-        @Parameters(index = "1..*", arity = "1..*", converter = KeyIdConverter.class, paramLabel = "KEY_ID")
-        List<KeyId> keys;
-
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add keys to the allow or block list.")
+    static final class Add extends ListChange {
         @Override
-        public Integer call() throws Exception {
-            try (RelayClient client = connection.connect(null)) {
-                print(this, await(client.policyRemove(checkList(list), keys)));
-            }
-            return ExitCodes.OK;
+        java.util.concurrent.CompletableFuture<JsonNode> change(RelayClient client, String list, List<KeyId> keys) {
+            return client.policyAdd(list, keys);
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove keys from the allow or block list.")
+    static final class Remove extends ListChange {
+        @Override
+        java.util.concurrent.CompletableFuture<JsonNode> change(RelayClient client, String list, List<KeyId> keys) {
+            return client.policyRemove(list, keys);
         }
     }
 

@@ -36,11 +36,7 @@ final class ReceiptsCommand extends ClientCommand implements Callable<Integer> {
             err().println("Waiting for receipts to " + client.keyId() + " (" + sent.size()
                     + " sent messages known; Ctrl-C to stop)");
             err().flush();
-            if (duration != null) {
-                enough.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-            } else {
-                enough.await();
-            }
+            awaitEnough(enough, duration);
         }
         return ExitCodes.OK;
     }

@@ -2,6 +2,7 @@ package dev.relay.gateway.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.Backoff;
+import dev.relay.client.ClientSupport;
 import dev.relay.client.Incoming;
 import dev.relay.client.InboxDispatcher;
 import dev.relay.client.IncomingHandler;
@@ -11,13 +12,8 @@ import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
 import dev.relay.client.RelayKeyTrust;
 import dev.relay.gateway.agent.AgentFrames.Welcome;
-import dev.relay.protocol.ClientIds;
 import dev.relay.protocol.Envelope;
-import dev.relay.protocol.KeyFiles;
 import dev.relay.protocol.KeyId;
-import dev.relay.protocol.Kind;
-import dev.relay.protocol.PolicyMode;
-import dev.relay.protocol.ProfileCard;
 import dev.relay.protocol.Receipt;
 import dev.relay.protocol.RelayException;
 import dev.relay.protocol.RelayKeyPair;
@@ -31,9 +27,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +42,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
 import org.glassfish.tyrus.container.grizzly.client.GrizzlyClientContainer;
@@ -106,7 +98,7 @@ public final class RelayAgent implements RelayClient {
             .preferredSubprotocols(List.of(AgentFrames.SUBPROTOCOL)).build();
     private final ScheduledThreadPoolExecutor scheduler; // reconnect timers and keep-alive pings
     private final ExecutorService handlerThread;
-    private final ThreadFactory writerThreads = daemonThreads("relay-agent-writer");
+    private final ThreadFactory writerThreads = ClientSupport.daemonThreads("relay-agent-writer");
     private final PendingRequests requests = new PendingRequests();
     private final PendingReceipts receipts = new PendingReceipts();
     private final RelayKeyTrust trust;
@@ -141,10 +133,10 @@ public final class RelayAgent implements RelayClient {
         this.stateListener = builder.stateListener;
         this.trust = new RelayKeyTrust(builder.relayKey);
         this.backoff = new Backoff(builder.backoffMin, builder.backoffMax, () -> ThreadLocalRandom.current().nextDouble());
-        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("relay-agent-timer"));
+        this.scheduler = new ScheduledThreadPoolExecutor(1, ClientSupport.daemonThreads("relay-agent-timer"));
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setRemoveOnCancelPolicy(true);
-        this.handlerThread = Executors.newSingleThreadExecutor(daemonThreads("relay-agent-handler"));
+        this.handlerThread = Executors.newSingleThreadExecutor(ClientSupport.daemonThreads("relay-agent-handler"));
         this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts, builder.handler, handlerThread,
                 envelope -> new Incoming(this, envelope), System::currentTimeMillis);
         client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, (int) connectTimeout.toMillis());
@@ -294,27 +286,12 @@ public final class RelayAgent implements RelayClient {
 
     private void setState(AgentState next) {
         state = next;
-        lifecycle.notifyAll();
-        try {
-            stateListener.accept(next);
-        } catch (RuntimeException e) {
-            LOG.warn("State listener failed on {}", next, e);
-        }
+        ClientSupport.announce(lifecycle, next, stateListener, LOG);
     }
 
     /** Waits until the agent is connected; false if it did not happen within {@code timeout} or the agent closed. */
     public boolean awaitConnected(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lifecycle) {
-            while (state != AgentState.CONNECTED && state != AgentState.CLOSED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
-            }
-            return state == AgentState.CONNECTED;
-        }
+        return ClientSupport.awaitState(lifecycle, () -> state, AgentState.CONNECTED, AgentState.CLOSED, timeout);
     }
 
     public boolean isConnected() {
@@ -429,14 +406,6 @@ public final class RelayAgent implements RelayClient {
         }
     }
 
-    private static ThreadFactory daemonThreads(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
     /** Configures a {@link RelayAgent}; {@link #uri} and a key are required. */
     public static final class Builder {
         private URI uri;
@@ -473,13 +442,7 @@ public final class RelayAgent implements RelayClient {
          * @throws IllegalArgumentException if it is not a valid key file
          */
         public Builder keyFile(Path file) {
-            try {
-                return key(KeyFiles.loadOrCreate(file));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (RelayException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            return key(ClientSupport.loadOrCreateKey(file));
         }
 
         /** Refuses a gateway whose challenge names another realm (recommended, SPEC §13.2). */
@@ -540,13 +503,7 @@ public final class RelayAgent implements RelayClient {
         public RelayAgent build() {
             Objects.requireNonNull(uri, "uri");
             Objects.requireNonNull(key, "key or keyFile");
-            if (session != null) {
-                try {
-                    ClientIds.resolve(key.keyId() + "." + session, key.keyId());
-                } catch (RelayException e) {
-                    throw new IllegalArgumentException("session suffix must be 1..20 chars of A-Z a-z 0-9 _ -", e);
-                }
-            }
+            ClientSupport.requireValidSessionSuffix(key.keyId(), session);
             new Backoff(backoffMin, backoffMax, () -> 0); // validates the bounds now rather than at the first reconnect
             return new RelayAgent(this);
         }
