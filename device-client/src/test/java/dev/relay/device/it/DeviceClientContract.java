@@ -22,7 +22,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -253,9 +252,5 @@ abstract class DeviceClientContract {
                 java.net.InetAddress.getByName("127.0.0.1"))) {
             return socket.getLocalPort();
         }
-    }
-
-    static Set<String> ids(List<Envelope> envelopes) {
-        return Set.copyOf(envelopes.stream().map(Envelope::id).toList());
     }
 }
