@@ -26,7 +26,10 @@ interface MqttSession {
         }
     }
 
-    /** Connection settings for one attempt (a fresh token each time). */
+    /**
+     * Connection settings for one attempt (a fresh token each time). A session expiry of 0 asks for a clean session
+     * that ends with the connection (clean start 1 on MQTT 5, clean session 1 on 3.1.1).
+     */
     record ConnectRequest(String username, String password, long sessionExpirySeconds, int keepAliveSeconds,
                           Duration timeout, SocketFactory socketFactory) {
     }

@@ -66,7 +66,8 @@ final class PahoV3Session implements MqttSession {
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setUserName(request.username());
         options.setPassword(request.password().toCharArray());
-        options.setCleanSession(false); // 3.1.1 sessions do not expire by protocol; the broker's setting applies
+        // 3.1.1 sessions do not expire by protocol (the broker's setting applies); 0 asks for a clean session.
+        options.setCleanSession(request.sessionExpirySeconds() == 0);
         options.setAutomaticReconnect(false);
         options.setKeepAliveInterval(request.keepAliveSeconds());
         options.setConnectionTimeout((int) Math.max(1, request.timeout().toSeconds()));

@@ -85,7 +85,7 @@ final class PahoV5Session implements MqttSession {
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setUserName(request.username());
         options.setPassword(request.password().getBytes(StandardCharsets.UTF_8));
-        options.setCleanStart(false);
+        options.setCleanStart(request.sessionExpirySeconds() == 0);
         options.setSessionExpiryInterval(request.sessionExpirySeconds());
         options.setAutomaticReconnect(false); // the device reconnects itself, with a fresh token each time
         options.setKeepAliveInterval(request.keepAliveSeconds());

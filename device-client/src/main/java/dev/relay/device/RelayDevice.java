@@ -711,7 +711,10 @@ public final class RelayDevice implements RelayClient {
             return this;
         }
 
-        /** MQTT 5 session expiry (default 7 days, SPEC §2.7). */
+        /**
+         * MQTT 5 session expiry (default 7 days, SPEC §2.7). {@link Duration#ZERO} asks for a clean session that ends
+         * with the connection: for short-lived tools that must not keep a session (and its queue) behind.
+         */
         public Builder sessionExpiry(Duration expiry) {
             this.sessionExpiry = expiry;
             return this;
@@ -726,6 +729,26 @@ public final class RelayDevice implements RelayClient {
         public Builder tls(SocketFactory socketFactory) {
             this.socketFactory = socketFactory;
             return this;
+        }
+
+        /**
+         * TLS that trusts the certificates in this key store (PKCS12 or JKS), e.g. a broker's self-signed one; use an
+         * {@code ssl://} URI. Without it, {@code ssl://} uses the JVM's default trust store.
+         *
+         * @throws IllegalArgumentException if the store cannot be read
+         */
+        public Builder trustStore(Path file, char[] password) {
+            try {
+                java.security.KeyStore store = java.security.KeyStore.getInstance(file.toFile(), password);
+                javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(store);
+                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+                context.init(null, trust.getTrustManagers(), null);
+                return tls(context.getSocketFactory());
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot use " + file + " as a trust store: " + e.getMessage(), e);
+            }
         }
 
         /** Pins the relay key that signs response and error envelopes (instead of trusting it on first use). */

@@ -14,11 +14,22 @@ import java.util.Optional;
  */
 final class ClientIdentities {
     static final String ATTRIBUTE = "dev.relay.key-id";
+    /** Whether the connection's session outlives it (session expiry > 0; MQTT 3.1.1: clean session 0). */
+    static final String PERSISTENT_ATTRIBUTE = "dev.relay.persistent-session";
     /** Parsed keys, so the interceptors do not validate an Ed25519 point per publish. */
     private final KeyIdCache parsed = new KeyIdCache(100_000);
 
-    void authenticated(ClientBasedInput connection, KeyId identity) {
+    void authenticated(ClientBasedInput connection, KeyId identity, boolean persistentSession) {
         store(connection).putAsString(ATTRIBUTE, identity.toString());
+        store(connection).putAsString(PERSISTENT_ATTRIBUTE, Boolean.toString(persistentSession));
+    }
+
+    /**
+     * Whether the connection's session keeps messages after it ends. Parked messages are handed only to such sessions:
+     * one that ends with its connection (a one-shot tool) would take them with it.
+     */
+    boolean hasPersistentSession(ClientBasedInput connection) {
+        return store(connection).getAsString(PERSISTENT_ATTRIBUTE).map(Boolean::parseBoolean).orElse(false);
     }
 
     Optional<KeyId> of(ClientBasedInput connection) {

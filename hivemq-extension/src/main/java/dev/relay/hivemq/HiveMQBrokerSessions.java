@@ -22,6 +22,12 @@ final class HiveMQBrokerSessions implements BrokerSessions {
         this.subscriptions = subscriptions;
     }
 
+    /** Each session of an identity has its own (non-shared) subscription, so each gets every message. */
+    @Override
+    public boolean sessionsCompete() {
+        return false;
+    }
+
     @Override
     public boolean canQueueFor(KeyId recipient) {
         String inbox = Addressing.mqttInbox(recipient.toString());

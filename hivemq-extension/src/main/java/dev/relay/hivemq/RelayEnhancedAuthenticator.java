@@ -42,6 +42,7 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
     private final RelayMetrics metrics;
     private byte[] issuedNonce;
     private String challengedKeyId;
+    private boolean persistentSession;
 
     RelayEnhancedAuthenticator(RelayEngine engine, ClientIdentities identities, ExecutorService executor,
                                RelayMetrics metrics) {
@@ -55,6 +56,8 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
     public void onConnect(EnhancedAuthConnectInput input, EnhancedAuthOutput output) {
         ConnectPacket connect = input.getConnectPacket();
         String clientId = connect.getClientId();
+        // HiveMQ gives MQTT 3.1.1 clients with clean session 0 the maximum expiry, with clean session 1 zero.
+        persistentSession = connect.getSessionExpiryInterval() > 0;
         Optional<String> willTopic = connect.getWillPublish().map(will -> will.getTopic());
         if (willTopic.isPresent() && !(Addressing.parseMqttTopic(willTopic.get()) instanceof Address.Outside)) {
             // A will is published by the broker, not by the client, so it would pass no envelope check.
@@ -105,7 +108,7 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
         executor.submit(() -> {
             try {
                 KeyId identity = check.run();
-                identities.authenticated(connection, identity);
+                identities.authenticated(connection, identity, persistentSession);
                 // Publishes are decided by the relay's publish interceptor, subscriptions by its authorizer.
                 output.getDefaultPermissions().setDefaultBehaviour(DefaultAuthorizationBehaviour.ALLOW);
                 metrics.connectsAccepted.inc();

@@ -50,7 +50,7 @@ final class RelaySubscriptionAuthorizer implements SubscriptionAuthorizer {
             return;
         }
         output.authorizeSuccessfully();
-        if (filter instanceof Address.Inbox) {
+        if (filter instanceof Address.Inbox && identities.hasPersistentSession(input)) {
             executor.submit(() -> delivery.drainParked(identity.get(), clientId));
         }
     }

@@ -1,5 +1,6 @@
 package dev.relay.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
@@ -17,6 +18,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,6 +32,8 @@ import picocli.CommandLine.Option;
 final class ConnectionOptions {
     static final String DEFAULT_URL = "tcp://127.0.0.1:1883";
     static final String DEFAULT_REALM = "relay.local";
+    /** Session suffix of one-shot commands, so that they never take over or drain the identity's own session. */
+    static final String ONE_SHOT_SESSION = "cli";
 
     @Option(names = "--url", paramLabel = "URL", description = "Relay endpoint: tcp://host:1883 or ssl://host:8883 "
             + "(MQTT) or ws://host:8081/relay/v1 (WebSocket gateway). Default: $RELAY_URL, else the running "
@@ -54,6 +61,14 @@ final class ConnectionOptions {
     @Option(names = "--relay-key", converter = KeyIdConverter.class, paramLabel = "KEY_ID",
             description = "Pin the relay's key (otherwise trusted on first use from relay.info).")
     KeyId relayKey;
+
+    @Option(names = "--trust-store", paramLabel = "FILE",
+            description = "For ssl:// URLs: trust the certificates in this key store (PKCS12 or JKS).")
+    Path trustStore;
+
+    @Option(names = "--trust-store-password", paramLabel = "PASSWORD", defaultValue = "changeit",
+            description = "Password of --trust-store (default ${DEFAULT-VALUE}).")
+    String trustStorePassword;
 
     @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to wait for the relay's answers (default 30s).")
@@ -105,23 +120,71 @@ final class ConnectionOptions {
         return Workspace.runningStack(Workspace.dataDir(data));
     }
 
-    /** Connects as the key file's identity; {@code handler} receives verified inbox envelopes (may be null). */
-    RelayClient connect(IncomingHandler handler) throws RelayClientException {
+    /**
+     * Connects for a one-shot command (send, policy, profile, ...) without taking anything from the inbox's real
+     * consumer: in a transient session of its own ({@code <key id>.cli} unless --session is given) that ends with the
+     * connection, and taking only the answers to its own requests. Where the sessions of an identity compete for one
+     * inbox queue (relay.info {@code session_delivery} = {@code compete}, SPEC §4.5) anything else is left
+     * unacknowledged and goes back to the queue; where each session has its own copy it is acknowledged, which keeps
+     * a broker that hands out one message at a time from holding back the answers.
+     */
+    RelayClient connect() throws RelayClientException {
+        AtomicBoolean ownCopies = new AtomicBoolean(false);
+        IncomingHandler notOurs = in -> {
+            if (!ownCopies.get()) {
+                in.leaveUnacknowledged();
+            }
+        };
+        RelayClient client = open(notOurs, session != null ? session : ONE_SHOT_SESSION, true);
+        try {
+            JsonNode info = client.relayInfo().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ownCopies.set("each".equals(info.path("session_delivery").asText()));
+        } catch (ExecutionException | TimeoutException e) {
+            client.close();
+            throw e.getCause() instanceof RelayClientException refusal ? refusal
+                    : new RelayClientException(RelayClientException.TIMEOUT, "no relay.info answer within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+            throw new RelayClientException(RelayClientException.CLOSED, "interrupted");
+        }
+        return client;
+    }
+
+    /** Connects as the inbox's consumer ({@code relay listen}): the identity's own session; handled means consumed. */
+    RelayClient connectInbox(IncomingHandler handler) throws RelayClientException {
+        return open(handler, session, false);
+    }
+
+    private RelayClient open(IncomingHandler handler, String sessionSuffix, boolean transientSession)
+            throws RelayClientException {
         RelayKeyPair identity = loadOrCreateKey();
         String endpoint = resolvedUrl();
         URI uri = URI.create(endpoint);
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "ws", "wss" -> {
-                return RelayAgent.builder().uri(uri).key(identity).expectedRealm(resolvedRealm()).session(session)
-                        .relayKey(relayKey).onMessage(handler).requestTimeout(timeout).connect();
+                return RelayAgent.builder().uri(uri).key(identity).expectedRealm(resolvedRealm()).session(sessionSuffix)
+                        .transientSession(transientSession).relayKey(relayKey).onMessage(handler)
+                        .requestTimeout(timeout).connect();
             }
             case "tcp", "ssl", "mqtt", "mqtts" -> {
                 String paho = scheme.equals("mqtt") ? "tcp" + endpoint.substring(4)
                         : scheme.equals("mqtts") ? "ssl" + endpoint.substring(5) : endpoint;
-                return RelayDevice.builder().serverUri(paho).realm(resolvedRealm()).key(identity).session(session)
-                        .mqttVersion(version()).relayKey(relayKey).onMessage(handler).requestTimeout(timeout)
-                        .connect();
+                RelayDevice.Builder device = RelayDevice.builder().serverUri(paho).realm(resolvedRealm())
+                        .key(identity).session(sessionSuffix).mqttVersion(version()).relayKey(relayKey)
+                        .onMessage(handler).requestTimeout(timeout);
+                if (transientSession) {
+                    device.sessionExpiry(Duration.ZERO); // nothing queues for a session no one comes back to
+                }
+                if (trustStore != null) {
+                    try {
+                        device.trustStore(trustStore, trustStorePassword.toCharArray());
+                    } catch (IllegalArgumentException e) {
+                        throw new CliException("trust_store", e.getMessage(), ExitCodes.LOCAL);
+                    }
+                }
+                return device.connect();
             }
             default -> throw new CliException("bad_url", "'" + endpoint + "' is not a Relay endpoint: use tcp://, "
                     + "ssl:// (MQTT) or ws://, wss:// (WebSocket gateway)", ExitCodes.USAGE);

@@ -39,7 +39,7 @@ final class DiscoverCommand extends ClientCommand implements Callable<Integer> {
             query.put("text", text);
         }
         query.put("limit", limit);
-        try (RelayClient client = connection.connect(null)) {
+        try (RelayClient client = connection.connect()) {
             JsonNode result = await(client.discover(query));
             if (json) {
                 printJson(result);

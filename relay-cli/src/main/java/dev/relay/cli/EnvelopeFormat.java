@@ -31,6 +31,12 @@ final class EnvelopeFormat {
         return line.append("\n  ").append(body(envelope)).toString();
     }
 
+    /** One line naming an envelope that a filtered view received but does not show in full. */
+    static String consumedElsewhere(Envelope envelope, String filter) {
+        return "relay: also received " + envelope.kind().wireName() + " " + envelope.id() + " from "
+                + envelope.from() + " (not shown by " + filter + "; use 'relay listen' to see everything)";
+    }
+
     /** The body as text when it is text, else its size and type. */
     static String body(Envelope envelope) {
         String type = envelope.effectiveContentType();

@@ -28,7 +28,8 @@ final class ListenCommand extends ClientCommand implements java.util.concurrent.
             description = "Answer every message with a signed receipt: delivered or read.")
     String receipt;
 
-    @Option(names = "--kind", description = "Only show envelopes of this kind (message, receipt, stream, ...).")
+    @Option(names = "--kind", description = "Show envelopes of this kind (message, receipt, stream, ...) on stdout; "
+            + "the others are only named on stderr (listen consumes the inbox).")
     String kind;
 
     @Override
@@ -38,7 +39,7 @@ final class ListenCommand extends ClientCommand implements java.util.concurrent.
         }
         CountDownLatch enough = new CountDownLatch(1);
         AtomicInteger seen = new AtomicInteger();
-        try (RelayClient client = connection.connect(in -> show(in, seen, enough))) {
+        try (RelayClient client = connection.connectInbox(in -> show(in, seen, enough))) {
             err().println("Listening on the inbox of " + client.keyId() + " via " + connection.resolvedUrl()
                     + " (Ctrl-C to stop)");
             err().flush();
@@ -49,6 +50,9 @@ final class ListenCommand extends ClientCommand implements java.util.concurrent.
 
     private void show(Incoming in, AtomicInteger seen, CountDownLatch enough) throws Exception {
         if (kind != null && !in.envelope().kind().wireName().equals(kind)) {
+            // listen consumes the inbox: what the filter hides is still named, on stderr, so nothing goes unseen.
+            err().println(EnvelopeFormat.consumedElsewhere(in.envelope(), "--kind " + kind));
+            err().flush();
             return;
         }
         if (json) {

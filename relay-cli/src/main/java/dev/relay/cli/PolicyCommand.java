@@ -28,7 +28,7 @@ final class PolicyCommand {
     static final class Show extends ClientCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            try (RelayClient client = connection.connect(null)) {
+            try (RelayClient client = connection.connect()) {
                 print(this, await(client.policyGet()));
             }
             return ExitCodes.OK;
@@ -58,7 +58,7 @@ final class PolicyCommand {
                 throw new CliException("bad_option", "MODE must be open, closed, allowlist or blocklist, not " + mode,
                         ExitCodes.USAGE);
             }
-            try (RelayClient client = connection.connect(null)) {
+            try (RelayClient client = connection.connect()) {
                 print(this, await(client.policySet(parsed, allow, block)));
             }
             return ExitCodes.OK;
@@ -78,7 +78,7 @@ final class PolicyCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (RelayClient client = connection.connect(null)) {
+            try (RelayClient client = connection.connect()) {
                 print(this, await(change(client, checkList(list), keys)));
             }
             return ExitCodes.OK;

@@ -22,7 +22,7 @@ final class ProfileCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (RelayClient client = connection.connect(null)) {
+            try (RelayClient client = connection.connect()) {
                 printJson(await(client.profileGet(whose)));
             }
             return ExitCodes.OK;
@@ -51,7 +51,7 @@ final class ProfileCommand {
             List<ProfileCard.Capability> offered = capabilities.stream()
                     .map(c -> new ProfileCard.Capability(c, null, List.of(), null)).toList();
             ProfileCard card = new ProfileCard(name, description, offered, tags, !hidden);
-            try (RelayClient client = connection.connect(null)) {
+            try (RelayClient client = connection.connect()) {
                 JsonNode result = await(client.profileSet(card));
                 printJson(result);
             }

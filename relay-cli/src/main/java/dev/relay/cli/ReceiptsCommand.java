@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "receipts", mixinStandardHelpOptions = true,
         description = {"Show the receipts that arrive for messages you sent, each one checked.",
                 "Checked: signed by the recipient, naming a message this key sent ('relay send' keeps them in",
-                "<key file>.sent), with that message's digest."})
+                "<key file>.sent), with that message's digest. Like listen, it reads (consumes) the inbox; other",
+                "envelopes are named on stderr."})
 final class ReceiptsCommand extends ClientCommand implements Callable<Integer> {
     @Option(names = {"-n", "--count"}, description = "Stop after this many receipts.")
     Integer count;
@@ -32,7 +33,7 @@ final class ReceiptsCommand extends ClientCommand implements Callable<Integer> {
         Map<String, Envelope> sent = new SentLog(connection.keyFile()).byId();
         CountDownLatch enough = new CountDownLatch(1);
         AtomicInteger seen = new AtomicInteger();
-        try (RelayClient client = connection.connect(in -> show(in, sent, seen, enough))) {
+        try (RelayClient client = connection.connectInbox(in -> show(in, sent, seen, enough))) {
             err().println("Waiting for receipts to " + client.keyId() + " (" + sent.size()
                     + " sent messages known; Ctrl-C to stop)");
             err().flush();
@@ -44,6 +45,9 @@ final class ReceiptsCommand extends ClientCommand implements Callable<Integer> {
     private void show(Incoming in, Map<String, Envelope> sent, AtomicInteger seen, CountDownLatch enough) {
         Envelope envelope = in.envelope();
         if (envelope.kind() != Kind.RECEIPT) {
+            // Like listen, this consumes the inbox: other envelopes are named on stderr so nothing goes unseen.
+            err().println(EnvelopeFormat.consumedElsewhere(envelope, "relay receipts"));
+            err().flush();
             return;
         }
         String verdict;

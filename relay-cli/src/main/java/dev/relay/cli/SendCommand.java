@@ -63,7 +63,7 @@ final class SendCommand extends ClientCommand implements Callable<Integer> {
         RelayKeyPair key = connection.loadOrCreateKey();
         Envelope envelope = Envelope.builder(Kind.MESSAGE).to(to).contentType(type).body(bytes)
                 .expiresIn(ttl == null ? null : ttl.toSeconds()).threadId(thread).inReplyTo(replyTo).sign(key);
-        try (RelayClient client = connection.connect(null)) {
+        try (RelayClient client = connection.connect()) {
             CompletableFuture<Receipt> receipt = awaitReceipt == null ? null
                     : client.awaitReceipt(envelope, awaitReceipt);
             String id = await(client.send(envelope));

@@ -27,7 +27,7 @@ final class ThreadCommand extends ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<JsonNode> entries = new ArrayList<>();
-        try (RelayClient client = connection.connect(null)) {
+        try (RelayClient client = connection.connect()) {
             String before = null;
             for (int page = 1; page <= pages; page++) {
                 JsonNode result = await(client.threadHistory(threadId, before));

@@ -2,6 +2,7 @@ package dev.relay.cli;
 
 import dev.relay.stack.BrokerKind;
 import dev.relay.stack.RelayStack;
+import dev.relay.stack.SelfSignedCertificate;
 import dev.relay.stack.StackOptions;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -48,6 +49,22 @@ final class UpCommand implements Callable<Integer> {
             description = "STOMP port, Artemis only (default ${DEFAULT-VALUE}).")
     int stompPort;
 
+    @Option(names = "--mqtt-tls", description = "Also listen for MQTT over TLS. Without --mqtt-tls-keystore a "
+            + "self-signed certificate for --host is made in <data>/tls/broker.p12 (for trying TLS, not production).")
+    boolean mqttTls;
+
+    @Option(names = "--mqtt-tls-keystore", paramLabel = "FILE",
+            description = "The certificate and key for MQTT over TLS (PKCS12 or JKS); implies --mqtt-tls.")
+    Path mqttTlsKeyStore;
+
+    @Option(names = "--mqtt-tls-password", paramLabel = "PASSWORD", defaultValue = "changeit",
+            description = "Password of the key store, store and key (default ${DEFAULT-VALUE}).")
+    String mqttTlsPassword;
+
+    @Option(names = "--mqtt-tls-port", defaultValue = "" + StackOptions.DEFAULT_MQTT_TLS_PORT,
+            description = "MQTT over TLS port (default ${DEFAULT-VALUE}).")
+    int mqttTlsPort;
+
     @Option(names = "--realm", description = "Realm of a new data folder (default " + StackOptions.DEFAULT_REALM
             + "); an existing folder keeps its own.")
     String realm;
@@ -72,9 +89,17 @@ final class UpCommand implements Callable<Integer> {
         out.flush();
         long started = System.nanoTime();
         RelayStack stack;
+        Path tlsTrust = null;
         try {
-            stack = RelayStack.start(StackOptions.builder(kind, dataDir).host(host).mqttPort(mqttPort)
-                    .gatewayPort(gatewayPort).amqpPort(amqpPort).stompPort(stompPort).realm(realm).build());
+            StackOptions.Builder options = StackOptions.builder(kind, dataDir).host(host).mqttPort(mqttPort)
+                    .gatewayPort(gatewayPort).amqpPort(amqpPort).stompPort(stompPort).realm(realm);
+            if (mqttTls || mqttTlsKeyStore != null) {
+                Path keyStore = mqttTlsKeyStore != null ? mqttTlsKeyStore : SelfSignedCertificate.createIfMissing(
+                        dataDir.resolve("tls").resolve("broker.p12"), mqttTlsPassword, host, 365);
+                options.mqttTls(keyStore, mqttTlsPassword).mqttTlsPort(mqttTlsPort);
+                tlsTrust = keyStore;
+            }
+            stack = RelayStack.start(options.build());
         } catch (java.io.IOException e) {
             throw new CliException("start_failed", e.getMessage() + " (log: " + logFile + ")", ExitCodes.LOCAL);
         }
@@ -100,6 +125,9 @@ final class UpCommand implements Callable<Integer> {
                 stack.realm());
         for (Map.Entry<String, URI> endpoint : stack.endpoints().entrySet()) {
             out.printf("  %-10s %s%n", endpoint.getKey(), endpoint.getValue());
+        }
+        if (tlsTrust != null) {
+            out.println("             (TLS clients: --trust-store " + tlsTrust + ")");
         }
         out.println("  data       " + dataDir);
         out.println("  log        " + logFile);

@@ -156,6 +156,29 @@ abstract class CommandLineContract {
     }
 
     @Test
+    void oneShotCommandsLeaveTheInboxToItsConsumer() throws Exception {
+        Cli overMqtt = mqtt("busy");
+        Cli overWebSocket = websocket("busy");
+        String busyId = keyIdOf(overMqtt);
+        Cli sender = mqtt("someone");
+        // Waiting before the identity ever connected: parked by the relay on HiveMQ, in the inbox queue on Artemis.
+        String first = sender.run("send", "--to", busyId, "first").line();
+        String second = sender.run("send", "--to", busyId, "second").line();
+
+        // Requests in between, over both transports, twice: none of them may take (or lose) the waiting messages.
+        for (int round = 0; round < 2; round++) {
+            Cli.Result mqttShow = overMqtt.run("policy show");
+            assertThat(mqttShow.exit()).as(mqttShow.err()).isZero();
+            Cli.Result wsShow = overWebSocket.run("policy show");
+            assertThat(wsShow.exit()).as(wsShow.err()).isZero();
+        }
+
+        Cli.Result listened = overMqtt.run("listen", "--json", "--count", "2", "--for", "30s");
+        assertThat(listened.exit()).as(listened.err()).isZero();
+        assertThat(listened.out()).contains(first).contains(second);
+    }
+
+    @Test
     void mistakesGetOneLineAndAnExitCodeScriptsCanUse() {
         Cli.Result noRecipient = Cli.runExactly("send", "hello");
         assertThat(noRecipient.exit()).isEqualTo(ExitCodes.USAGE);

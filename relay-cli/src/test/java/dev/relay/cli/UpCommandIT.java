@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code relay up} as its own process, as a newcomer runs it: it prints its endpoints and writes them for the other
- * commands, {@code relay demo} runs the story against it, a termination signal (what Ctrl-C sends, SIGINT, and what
+ * commands, serves MQTT over TLS with a certificate it made itself, {@code relay demo} runs the story against it, a termination signal (what Ctrl-C sends, SIGINT, and what
  * service managers send, SIGTERM, take the same path in the JVM) stops it cleanly, and a second {@code relay up} on
  * the same data folder still has the message that was waiting.
  */
@@ -33,8 +33,9 @@ class UpCommandIT {
     @ValueSource(strings = {"hivemq", "artemis"})
     void upRunsTheStackAndASecondUpFindsTheWaitingMessage(String broker) throws Exception {
         Path data = dir.resolve("relay-data");
+        String tlsPort = free();
         List<String> ports = List.of("--mqtt-port", free(), "--gateway-port", free(), "--amqp-port", free(),
-                "--stomp-port", free());
+                "--stomp-port", free(), "--mqtt-tls", "--mqtt-tls-port", tlsPort);
         String[] common = {"--data", data.toString()};
 
         Up first = Up.start(broker, data, ports);
@@ -50,6 +51,16 @@ class UpCommandIT {
             Cli.Result sent = new Cli("--data", data.toString(), "--key", dir.resolve("friend.key").toString())
                     .run("send", "--to", myId, "--ttl", "1h", "waiting for you");
             assertThat(sent.exit()).as(sent.err()).isZero();
+
+            // MQTT over TLS with the self-signed certificate that --mqtt-tls made in the data folder.
+            assertThat(first.output()).contains("mqtts      ssl://127.0.0.1:" + tlsPort);
+            Path trust = data.resolve("tls").resolve("broker.p12");
+            Cli.Result overTls = me.run("policy show", "--url", "ssl://127.0.0.1:" + tlsPort, "--trust-store",
+                    trust.toString());
+            assertThat(overTls.exit()).as(overTls.err()).isZero();
+            assertThat(overTls.out()).contains("mode  blocklist");
+            Cli.Result untrusted = me.run("policy show", "--url", "ssl://127.0.0.1:" + tlsPort);
+            assertThat(untrusted.exit()).isEqualTo(ExitCodes.UNREACHABLE);
 
             Cli.Result demo = me.run("demo");
             assertThat(demo.exit()).as(demo.out() + demo.err()).isZero();

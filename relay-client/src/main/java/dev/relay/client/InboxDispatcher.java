@@ -98,13 +98,18 @@ public final class InboxDispatcher {
     }
 
     private void handle(Envelope envelope, String dedupeKey, Runnable ack) {
+        Incoming message = incoming.apply(envelope);
         try {
-            handler.onMessage(incoming.apply(envelope));
+            handler.onMessage(message);
         } catch (Exception | AssertionError e) {
             // Not acked: the broker keeps it and delivers it again on the next connection.
             recent.remove(dedupeKey);
             LOG.error("Handler failed on {}; not acknowledged, it will be delivered again after a reconnect",
                     envelope, e);
+            return;
+        }
+        if (message.isLeftUnacknowledged()) {
+            recent.remove(dedupeKey); // so that a redelivery to this client is handled again
             return;
         }
         ack.run();

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 public final class Incoming {
     private final RelayClient client;
     private final Envelope envelope;
+    private volatile boolean leftUnacknowledged;
 
     public Incoming(RelayClient client, Envelope envelope) {
         this.client = client;
@@ -34,6 +35,19 @@ public final class Incoming {
     /** A {@code message} back to the sender, {@code in_reply_to} this one, in its thread. */
     public CompletableFuture<String> reply(String contentType, byte[] body) {
         return client.reply(envelope, contentType, body);
+    }
+
+    /**
+     * Leaves this delivery unacknowledged when the handler returns, so the broker keeps it for another consumer of the
+     * inbox (or this session's next connection): for tools that look at an inbox they do not own, such as the
+     * command line's one-shot commands, which must not consume what the inbox's application should get.
+     */
+    public void leaveUnacknowledged() {
+        leftUnacknowledged = true;
+    }
+
+    boolean isLeftUnacknowledged() {
+        return leftUnacknowledged;
     }
 
     /** A {@code text/plain} reply. */

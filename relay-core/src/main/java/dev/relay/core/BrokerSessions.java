@@ -14,4 +14,13 @@ public interface BrokerSessions {
 
     /** Whether the broker will queue a message for {@code recipient} until it reads it. */
     boolean canQueueFor(KeyId recipient);
+
+    /**
+     * Whether the sessions of one identity compete for its inbox (one queue, each message to one of them: Artemis) or
+     * each session gets every message (HiveMQ's non-shared subscriptions). SPEC §4.5; announced in {@code relay.info}
+     * as {@code session_delivery}, so that a tool can tell whether leaving a message unacknowledged matters.
+     */
+    default boolean sessionsCompete() {
+        return true;
+    }
 }

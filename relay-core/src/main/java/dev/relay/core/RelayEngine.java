@@ -409,6 +409,7 @@ public final class RelayEngine implements AutoCloseable {
      */
     public void useBrokerSessions(BrokerSessions sessions) {
         this.brokerSessions = Objects.requireNonNull(sessions, "sessions");
+        systemRequests.sessionsCompete(sessions.sessionsCompete());
     }
 
     /**

@@ -64,6 +64,13 @@ final class SystemRequests {
     private final KeyIdCache keyIds;
     private final Clock clock;
 
+    /** SPEC §4.5 as the broker does it; set by the adapter through {@link RelayEngine#useBrokerSessions}. */
+    private volatile boolean sessionsCompete = true;
+
+    void sessionsCompete(boolean compete) {
+        this.sessionsCompete = compete;
+    }
+
     SystemRequests(RelayConfig config, RelayStore store, RelayKeyPair relayKey, KeyIdCache keyIds, Clock clock) {
         this.config = config;
         this.store = store;
@@ -145,6 +152,7 @@ final class SystemRequests {
         info.put("rate_limit_per_minute", config.sendsPerMinute());
         info.put("rate_limit_burst", config.sendBurst());
         info.put("default_policy", config.defaultPolicyMode().wireName());
+        info.put("session_delivery", sessionsCompete ? "compete" : "each");
         return info;
     }
 

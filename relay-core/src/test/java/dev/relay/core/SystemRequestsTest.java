@@ -60,6 +60,23 @@ class SystemRequestsTest extends EngineTestSupport {
         assertThat(info.get("max_body").asLong()).isEqualTo(131_072);
         assertThat(info.get("max_ttl").asLong()).isEqualTo(2_592_000);
         assertThat(info.get("rate_limit_per_minute").asInt()).isEqualTo(config().sendsPerMinute());
+        assertThat(info.get("session_delivery").asText()).as("default: one inbox queue (Artemis)").isEqualTo("compete");
+    }
+
+    @Test
+    void relayInfoSaysHowSessionsOfOneIdentityShareTheInbox() {
+        engine.useBrokerSessions(new BrokerSessions() {
+            @Override
+            public boolean canQueueFor(dev.relay.protocol.KeyId recipient) {
+                return true;
+            }
+
+            @Override
+            public boolean sessionsCompete() {
+                return false;
+            }
+        });
+        assertThat(result(alice, SystemOp.RELAY_INFO, Map.of()).get("session_delivery").asText()).isEqualTo("each");
     }
 
     @Test

@@ -36,6 +36,12 @@ final class ArtemisBroker implements EmbeddedBroker {
         int mqtt = port(host, options.mqttPort, "MQTT");
         int amqp = port(host, options.amqpPort, "AMQP");
         int stomp = port(host, options.stompPort, "STOMP");
+        int mqttTls = 0;
+        String keyStoreType = null;
+        if (options.mqttTls()) {
+            keyStoreType = KeyStores.requireReadable(options.mqttTlsKeyStore, options.mqttTlsPassword);
+            mqttTls = port(host, options.mqttTlsPort, "MQTT-TLS");
+        }
 
         Configuration config = new ConfigurationImpl();
         config.setName("relay");
@@ -56,6 +62,12 @@ final class ArtemisBroker implements EmbeddedBroker {
                     + "?protocols=MQTT;closeMqttConnectionOnPublishAuthorizationFailure=false");
             config.addAcceptorConfiguration("stomp", "tcp://" + host + ":" + stomp
                     + "?protocols=STOMP;stompMinLargeMessageSize=1048576");
+            if (options.mqttTls()) {
+                config.addAcceptorConfiguration("mqtts", "tcp://" + host + ":" + mqttTls
+                        + "?protocols=MQTT;closeMqttConnectionOnPublishAuthorizationFailure=false;sslEnabled=true"
+                        + ";keyStorePath=" + options.mqttTlsKeyStore + ";keyStorePassword=" + options.mqttTlsPassword
+                        + ";keyStoreType=" + keyStoreType);
+            }
         } catch (Exception e) {
             throw new IOException("bad acceptor configuration: " + e.getMessage(), e);
         }
@@ -85,6 +97,9 @@ final class ArtemisBroker implements EmbeddedBroker {
         endpoints.put("mqtt", URI.create("tcp://" + host + ":" + mqtt));
         endpoints.put("amqp", URI.create("amqp://" + host + ":" + amqp));
         endpoints.put("stomp", URI.create("stomp://" + host + ":" + stomp));
+        if (options.mqttTls()) {
+            endpoints.put("mqtts", URI.create("ssl://" + host + ":" + mqttTls));
+        }
         return new ArtemisBroker(embedded, Map.copyOf(endpoints));
     }
 
@@ -102,9 +117,11 @@ final class ArtemisBroker implements EmbeddedBroker {
     @Override
     public Map<String, URI> endpoints() {
         Map<String, URI> ordered = new LinkedHashMap<>();
-        ordered.put("mqtt", endpoints.get("mqtt"));
-        ordered.put("amqp", endpoints.get("amqp"));
-        ordered.put("stomp", endpoints.get("stomp"));
+        for (String name : new String[] {"mqtt", "mqtts", "amqp", "stomp"}) {
+            if (endpoints.containsKey(name)) {
+                ordered.put(name, endpoints.get(name));
+            }
+        }
         return ordered;
     }
 

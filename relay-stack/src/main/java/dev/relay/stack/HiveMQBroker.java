@@ -33,10 +33,12 @@ final class HiveMQBroker implements EmbeddedBroker {
 
     private final EmbeddedHiveMQ hivemq;
     private final URI mqttUri;
+    private final URI mqttTlsUri;
 
-    private HiveMQBroker(EmbeddedHiveMQ hivemq, URI mqttUri) {
+    private HiveMQBroker(EmbeddedHiveMQ hivemq, URI mqttUri, URI mqttTlsUri) {
         this.hivemq = hivemq;
         this.mqttUri = mqttUri;
+        this.mqttTlsUri = mqttTlsUri;
     }
 
     static HiveMQBroker start(StackOptions options, String realm) throws IOException {
@@ -55,7 +57,15 @@ final class HiveMQBroker implements EmbeddedBroker {
         writeProperties(Files.createDirectories(extension.resolve("conf")).resolve("relay.properties"), relay);
         int port = options.mqttPort == 0 ? Ports.free(options.host) : options.mqttPort;
         Ports.requireFree(options.host, port, "MQTT");
-        Files.writeString(conf.resolve("config.xml"), config(options.host, port), StandardCharsets.UTF_8);
+        int tlsPort = 0;
+        String tlsListener = "";
+        if (options.mqttTls()) {
+            KeyStores.requireReadable(options.mqttTlsKeyStore, options.mqttTlsPassword);
+            tlsPort = options.mqttTlsPort == 0 ? Ports.free(options.host) : options.mqttTlsPort;
+            Ports.requireFree(options.host, tlsPort, "MQTT-TLS");
+            tlsListener = tlsListener(options.host, tlsPort, options.mqttTlsKeyStore, options.mqttTlsPassword);
+        }
+        Files.writeString(conf.resolve("config.xml"), config(options.host, port, tlsListener), StandardCharsets.UTF_8);
 
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
@@ -69,7 +79,8 @@ final class HiveMQBroker implements EmbeddedBroker {
             closeQuietly(hivemq);
             throw new IOException("HiveMQ did not start: " + e, e);
         }
-        HiveMQBroker broker = new HiveMQBroker(hivemq, URI.create("tcp://" + options.host + ":" + port));
+        HiveMQBroker broker = new HiveMQBroker(hivemq, URI.create("tcp://" + options.host + ":" + port),
+                options.mqttTls() ? URI.create("ssl://" + options.host + ":" + tlsPort) : null);
         try {
             broker.requireRelayExtension();
         } catch (IOException e) {
@@ -112,7 +123,12 @@ final class HiveMQBroker implements EmbeddedBroker {
 
     @Override
     public Map<String, URI> endpoints() {
-        return Map.of("mqtt", mqttUri);
+        Map<String, URI> endpoints = new LinkedHashMap<>();
+        endpoints.put("mqtt", mqttUri);
+        if (mqttTlsUri != null) {
+            endpoints.put("mqtts", mqttTlsUri);
+        }
+        return endpoints;
     }
 
     @Override
@@ -128,7 +144,7 @@ final class HiveMQBroker implements EmbeddedBroker {
         }
     }
 
-    static String config(String host, int port) {
+    static String config(String host, int port, String tlsListener) {
         return """
                 <?xml version="1.0"?>
                 <!-- written by the Relay stack on every start -->
@@ -137,7 +153,7 @@ final class HiveMQBroker implements EmbeddedBroker {
                         <tcp-listener>
                             <port>%d</port>
                             <bind-address>%s</bind-address>
-                        </tcp-listener>
+                        </tcp-listener>%s
                     </listeners>
                     <mqtt>
                         <message-expiry>
@@ -151,7 +167,29 @@ final class HiveMQBroker implements EmbeddedBroker {
                         <mode>file</mode>
                     </persistence>
                 </hivemq>
-                """.formatted(port, host, MESSAGE_EXPIRY_MAX_SECONDS);
+                """.formatted(port, host, tlsListener, MESSAGE_EXPIRY_MAX_SECONDS);
+    }
+
+    /** HiveMQ reads the key store with the JDK's key store loader, so PKCS12 and JKS files both work. */
+    private static String tlsListener(String host, int port, Path keyStore, String password) {
+        return """
+
+                        <tls-tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                            <tls>
+                                <keystore>
+                                    <path>%s</path>
+                                    <password>%s</password>
+                                    <private-key-password>%s</private-key-password>
+                                </keystore>
+                            </tls>
+                        </tls-tcp-listener>""".formatted(port, host, xml(keyStore.toString()), xml(password),
+                xml(password));
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static void unzipExtension(Path into) throws IOException {

@@ -107,6 +107,11 @@ public final class RelayStack implements AutoCloseable {
         return broker.mqttUri();
     }
 
+    /** {@code ssl://host:port} of the MQTT-over-TLS listener, or null when the stack has none. */
+    public URI mqttTlsUri() {
+        return broker.endpoints().get("mqtts");
+    }
+
     /** {@code ws://host:port/relay/v1} of the WebSocket gateway. */
     public URI gatewayUri() {
         return gateway.uri();

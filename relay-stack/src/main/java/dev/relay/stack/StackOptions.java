@@ -14,6 +14,7 @@ public final class StackOptions {
     public static final int DEFAULT_GATEWAY_PORT = 8081;
     public static final int DEFAULT_AMQP_PORT = 5672;
     public static final int DEFAULT_STOMP_PORT = 61613;
+    public static final int DEFAULT_MQTT_TLS_PORT = 8883;
     /** Realm of a new data folder unless one is given; kept in the folder so that keys and tokens stay valid. */
     public static final String DEFAULT_REALM = "relay.local";
 
@@ -26,6 +27,9 @@ public final class StackOptions {
     final int stompPort;
     final String realm;
     final Map<String, String> relayProperties;
+    final Path mqttTlsKeyStore;
+    final String mqttTlsPassword;
+    final int mqttTlsPort;
 
     private StackOptions(Builder builder) {
         this.broker = builder.broker;
@@ -37,6 +41,15 @@ public final class StackOptions {
         this.stompPort = builder.stompPort;
         this.realm = builder.realm;
         this.relayProperties = Map.copyOf(builder.relayProperties);
+        this.mqttTlsKeyStore = builder.mqttTlsKeyStore == null ? null
+                : builder.mqttTlsKeyStore.toAbsolutePath().normalize();
+        this.mqttTlsPassword = builder.mqttTlsPassword;
+        this.mqttTlsPort = builder.mqttTlsPort;
+    }
+
+    /** Whether the broker also listens for MQTT over TLS. */
+    boolean mqttTls() {
+        return mqttTlsKeyStore != null;
     }
 
     public static Builder builder(BrokerKind broker, Path dataDir) {
@@ -45,7 +58,7 @@ public final class StackOptions {
 
     /** Options with every port free-picked: for tests. */
     public static Builder ephemeral(BrokerKind broker, Path dataDir) {
-        return builder(broker, dataDir).mqttPort(0).gatewayPort(0).amqpPort(0).stompPort(0);
+        return builder(broker, dataDir).mqttPort(0).gatewayPort(0).amqpPort(0).stompPort(0).mqttTlsPort(0);
     }
 
     public static final class Builder {
@@ -58,6 +71,9 @@ public final class StackOptions {
         private int stompPort = DEFAULT_STOMP_PORT;
         private String realm;
         private final Map<String, String> relayProperties = new LinkedHashMap<>();
+        private Path mqttTlsKeyStore;
+        private String mqttTlsPassword;
+        private int mqttTlsPort = DEFAULT_MQTT_TLS_PORT;
 
         private Builder(BrokerKind broker, Path dataDir) {
             this.broker = Objects.requireNonNull(broker, "broker");
@@ -105,6 +121,21 @@ public final class StackOptions {
 
         public Builder relayProperties(Map<String, String> values) {
             relayProperties.putAll(values);
+            return this;
+        }
+
+        /**
+         * Also listen for MQTT over TLS ({@code ssl://host:8883}), with the server certificate and key from this key
+         * store (PKCS12 or JKS; key password = store password).
+         */
+        public Builder mqttTls(Path keyStore, String password) {
+            this.mqttTlsKeyStore = keyStore;
+            this.mqttTlsPassword = password;
+            return this;
+        }
+
+        public Builder mqttTlsPort(int port) {
+            this.mqttTlsPort = port;
             return this;
         }
 

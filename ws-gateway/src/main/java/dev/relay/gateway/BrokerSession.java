@@ -71,11 +71,14 @@ final class BrokerSession {
         client.publishes(MqttGlobalPublishFilter.ALL, inbound, true);
     }
 
-    /** Connects with the client's token and subscribes to its inbox; completes with session-present. */
-    CompletableFuture<Boolean> connect(String token) {
+    /**
+     * Connects with the client's token and subscribes to its inbox; completes with session-present. A transient
+     * session (SPEC §13.3) starts clean and ends with the connection, so nothing queues for it afterwards.
+     */
+    CompletableFuture<Boolean> connect(String token, boolean transientSession) {
         return client.connectWith()
-                .cleanStart(false)
-                .sessionExpiryInterval(config.sessionExpirySeconds)
+                .cleanStart(transientSession)
+                .sessionExpiryInterval(transientSession ? 0 : config.sessionExpirySeconds)
                 .keepAlive(30)
                 .simpleAuth().username(keyId).password(token.getBytes(StandardCharsets.US_ASCII)).applySimpleAuth()
                 .restrictions().receiveMaximum(config.maxUnacked).applyRestrictions()

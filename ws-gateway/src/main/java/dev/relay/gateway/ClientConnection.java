@@ -102,7 +102,8 @@ final class ClientConnection {
         context.metrics().connectionOpened();
         ticker = context.scheduler().scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
         if (credentials != null) {
-            connectBroker(credentials.keyId(), credentials.token(), credentials.session());
+            connectBroker(credentials.keyId(), credentials.token(), credentials.session(),
+                    credentials.transientSession());
             return;
         }
         byte[] nonce = new byte[32];
@@ -213,16 +214,16 @@ final class ClientConnection {
             close(4401, "bad_client_id: session must be 1..20 characters of [A-Za-z0-9_-]");
             return;
         }
-        connectBroker(key.toString(), frame.token(), session);
+        connectBroker(key.toString(), frame.token(), session, frame.transientSession());
     }
 
-    private void connectBroker(String keyId, String token, String session) {
+    private void connectBroker(String keyId, String token, String session, boolean transientSession) {
         state = State.CONNECTING;
         this.keyId = keyId;
         this.clientId = keyId + "." + session;
         BrokerSession created = new BrokerSession(config, keyId, clientId, this::onBrokerPublish, this::onBrokerEnded);
         broker = created;
-        created.connect(token).whenComplete((sessionPresent, failure) -> onBrokerConnected(sessionPresent, failure));
+        created.connect(token, transientSession).whenComplete((sessionPresent, failure) -> onBrokerConnected(sessionPresent, failure));
     }
 
     private synchronized void onBrokerConnected(Boolean sessionPresent, Throwable failure) {

@@ -13,7 +13,7 @@ import java.io.IOException;
  * Members a frame type does not use are ignored, as the SPEC allows.
  */
 record ClientFrame(String type, String ref, String envelopeJson, Long delivery, String keyId, String token,
-                   String session) {
+                   String session, boolean transientSession) {
 
     static final int MAX_REF_LENGTH = 64;
 
@@ -40,6 +40,7 @@ record ClientFrame(String type, String ref, String envelopeJson, Long delivery, 
         String keyId = null;
         String token = null;
         String session = null;
+        boolean transientSession = false;
         try (JsonParser parser = FACTORY.createParser(text)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadFrame("a frame is one JSON object", null);
@@ -75,6 +76,12 @@ record ClientFrame(String type, String ref, String envelopeJson, Long delivery, 
                     case "key_id" -> keyId = string(parser, value, name, ref);
                     case "token" -> token = string(parser, value, name, ref);
                     case "session" -> session = string(parser, value, name, ref);
+                    case "transient" -> {
+                        if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE) {
+                            throw new BadFrame("transient must be true or false", ref);
+                        }
+                        transientSession = value == JsonToken.VALUE_TRUE;
+                    }
                     default -> parser.skipChildren();
                 }
             }
@@ -87,7 +94,7 @@ record ClientFrame(String type, String ref, String envelopeJson, Long delivery, 
         if (type == null) {
             throw new BadFrame("a frame needs a string member \"type\"", ref);
         }
-        return new ClientFrame(type, ref, envelope, delivery, keyId, token, session);
+        return new ClientFrame(type, ref, envelope, delivery, keyId, token, session, transientSession);
     }
 
     private static String string(JsonParser parser, JsonToken value, String name, String ref)

@@ -111,6 +111,7 @@ final class HandshakeGuard extends ServerEndpointConfig.Configurator {
         String keyId = null;
         String token = null;
         String session = first(request.getHeaders(), "Relay-Session");
+        String transientSession = first(request.getHeaders(), "Relay-Transient");
         String authorization = first(request.getHeaders(), "Authorization");
         if (authorization != null) {
             String[] parts = authorization.trim().split(" +");
@@ -132,6 +133,9 @@ final class HandshakeGuard extends ServerEndpointConfig.Configurator {
             if (session == null) {
                 session = first(query, "session");
             }
+            if (transientSession == null) {
+                transientSession = first(query, "transient");
+            }
         }
         try {
             KeyId.parse(keyId);
@@ -144,7 +148,10 @@ final class HandshakeGuard extends ServerEndpointConfig.Configurator {
         } else if (!validSession(session)) {
             throw new IllegalArgumentException("bad_client_id: session must be 1..20 characters of [A-Za-z0-9_-]");
         }
-        return new HandshakeCredentials(keyId, token, session);
+        if (transientSession != null && !transientSession.equals("true") && !transientSession.equals("false")) {
+            throw new IllegalArgumentException("transient must be true or false");
+        }
+        return new HandshakeCredentials(keyId, token, session, "true".equals(transientSession));
     }
 
     private static String first(Map<String, List<String>> map, String name) {

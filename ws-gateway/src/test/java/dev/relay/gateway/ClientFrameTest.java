@@ -29,6 +29,15 @@ class ClientFrameTest {
     }
 
     @Test
+    void anAuthFrameMayAskForATransientSession() throws Exception {
+        assertThat(ClientFrame.parse("{\"type\":\"auth\",\"session\":\"cli\",\"transient\":true}").transientSession())
+                .isTrue();
+        assertThat(ClientFrame.parse("{\"type\":\"auth\"}").transientSession()).isFalse();
+        assertThatThrownBy(() -> ClientFrame.parse("{\"type\":\"auth\",\"transient\":\"yes\"}"))
+                .hasMessageContaining("transient must be true or false");
+    }
+
+    @Test
     void utf8LengthCountsWithoutEncoding() {
         for (String text : new String[] {"", "ascii", "é", "€uro", "😀 emoji", "mixed é€😀"}) {
             assertThat(ClientConnection.utf8Length(text)).as(text)

@@ -72,6 +72,7 @@ class SystemRequestsIT {
             assertThat(info.path("max_ttl").asLong()).isEqualTo(2592000);
             assertThat(info.path("rate_limit_per_minute").asLong()).isEqualTo(30);
             assertThat(info.path("rate_limit_burst").asLong()).isEqualTo(30);
+            assertThat(info.path("session_delivery").asText()).as("SPEC §4.5 on HiveMQ").isEqualTo("each");
             assertThat(info.path("default_policy").asText()).isEqualTo("blocklist");
         }
     }

@@ -73,12 +73,20 @@ public final class AgentFrames {
 
     /** {@code {"type":"auth","key_id":…,"token":…,"session":…}}; {@code session} may be null (gateway default). */
     public static String auth(String keyId, String token, String session) {
+        return auth(keyId, token, session, false);
+    }
+
+    /** The auth frame, with {@code "transient":true} for a session that ends with the connection (SPEC §13.3). */
+    public static String auth(String keyId, String token, String session, boolean transientSession) {
         return write(json -> {
             json.writeStringField("type", "auth");
             json.writeStringField("key_id", keyId);
             json.writeStringField("token", token);
             if (session != null) {
                 json.writeStringField("session", session);
+            }
+            if (transientSession) {
+                json.writeBooleanField("transient", true);
             }
         });
     }

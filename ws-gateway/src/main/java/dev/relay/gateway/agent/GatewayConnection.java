@@ -60,6 +60,7 @@ final class GatewayConnection extends Endpoint {
     private final RelayKeyPair key;
     private final String expectedRealm;
     private final String sessionSuffix;
+    private final boolean transientSession;
     private final ExecutorService writer;
     private final ScheduledExecutorService scheduler;
     private final AtomicLong refs;
@@ -74,11 +75,13 @@ final class GatewayConnection extends Endpoint {
     private volatile ScheduledFuture<?> keepAlive;
     private volatile AgentException closeCause;
 
-    GatewayConnection(RelayKeyPair key, String expectedRealm, String sessionSuffix, ThreadFactory writerThread,
-                      ScheduledExecutorService scheduler, AtomicLong refs, Duration sendTimeout, Listener listener) {
+    GatewayConnection(RelayKeyPair key, String expectedRealm, String sessionSuffix, boolean transientSession,
+                      ThreadFactory writerThread, ScheduledExecutorService scheduler, AtomicLong refs,
+                      Duration sendTimeout, Listener listener) {
         this.key = key;
         this.expectedRealm = expectedRealm;
         this.sessionSuffix = sessionSuffix;
+        this.transientSession = transientSession;
         this.writer = Executors.newSingleThreadExecutor(writerThread);
         this.scheduler = scheduler;
         this.refs = refs;
@@ -217,7 +220,8 @@ final class GatewayConnection extends Endpoint {
             ConnectToken token = ConnectToken.create(key, challenge.realm(), System.currentTimeMillis() / 1000, nonce);
             // Strict base64url is canonical, so re-encoding gives the challenge text back; the gateway compares texts.
             authSent = true;
-            write(AgentFrames.auth(key.keyId().toString(), token.password(), sessionSuffix), welcome);
+            write(AgentFrames.auth(key.keyId().toString(), token.password(), sessionSuffix, transientSession),
+                    welcome);
         } catch (RelayException e) {
             abort(new AgentException(AgentException.PROTOCOL_ERROR, "unusable challenge: " + e.getMessage(), e));
         }

@@ -89,6 +89,7 @@ public final class RelayAgent implements RelayClient {
     private final RelayKeyPair key;
     private final String expectedRealm;
     private final String sessionSuffix;
+    private final boolean transientSession;
     private final boolean reconnect;
     private final Duration requestTimeout;
     private final Duration connectTimeout;
@@ -127,6 +128,7 @@ public final class RelayAgent implements RelayClient {
         this.key = builder.key;
         this.expectedRealm = builder.expectedRealm;
         this.sessionSuffix = builder.session;
+        this.transientSession = builder.transientSession;
         this.reconnect = builder.reconnect;
         this.requestTimeout = builder.requestTimeout;
         this.connectTimeout = builder.connectTimeout;
@@ -175,7 +177,8 @@ public final class RelayAgent implements RelayClient {
     /** Opens one connection and makes it the current one. */
     private void open() throws AgentException {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
-        GatewayConnection attempt = new GatewayConnection(key, expectedRealm, sessionSuffix, writerThreads, scheduler,
+        GatewayConnection attempt = new GatewayConnection(key, expectedRealm, sessionSuffix, transientSession,
+                writerThreads, scheduler,
                 refs, requestTimeout.plus(SEND_TIMEOUT_MARGIN), connectionListener);
         Welcome welcomed;
         try {
@@ -412,6 +415,7 @@ public final class RelayAgent implements RelayClient {
         private RelayKeyPair key;
         private String expectedRealm;
         private String session;
+        private boolean transientSession;
         private KeyId relayKey;
         private IncomingHandler handler;
         private Consumer<AgentState> stateListener = state -> { };
@@ -454,6 +458,16 @@ public final class RelayAgent implements RelayClient {
         /** Session suffix: the client id becomes {@code <key id>.<suffix>} (default {@code ws}). */
         public Builder session(String suffix) {
             this.session = suffix;
+            return this;
+        }
+
+        /**
+         * Asks the gateway for a transient broker session (SPEC §13.3): clean at the start and gone when the
+         * connection ends, so nothing queues for it. For short-lived tools; an agent that must not miss messages keeps
+         * the default persistent session.
+         */
+        public Builder transientSession(boolean transientSession) {
+            this.transientSession = transientSession;
             return this;
         }
 

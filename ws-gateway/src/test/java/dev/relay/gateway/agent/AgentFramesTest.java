@@ -110,6 +110,9 @@ class AgentFramesTest {
         assertThat(auth.get("token").asText()).isEqualTo("v1.1.n.s");
         assertThat(auth.get("session").asText()).isEqualTo("kitchen");
         assertThat(Json.MAPPER.readTree(AgentFrames.auth("key", "t", null)).has("session")).isFalse();
+        assertThat(Json.MAPPER.readTree(AgentFrames.auth("key", "t", "cli", true)).path("transient").asBoolean())
+                .isTrue();
+        assertThat(Json.MAPPER.readTree(AgentFrames.auth("key", "t", "cli", false)).has("transient")).isFalse();
         assertThat(AgentFrames.ack(17)).isEqualTo("{\"type\":\"ack\",\"delivery\":17}");
         assertThat(AgentFrames.ping("p\"1")).isEqualTo("{\"type\":\"ping\",\"ref\":\"p\\\"1\"}");
     }
