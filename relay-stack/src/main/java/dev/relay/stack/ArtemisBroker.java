@@ -46,7 +46,7 @@ final class ArtemisBroker implements EmbeddedBroker {
         Configuration config = new ConfigurationImpl();
         config.setName("relay");
         config.setPersistenceEnabled(true);
-        config.setSecurityEnabled(true);
+        config.setSecurityEnabled(!options.bare);
         config.setJournalType(JournalType.NIO);
         config.setJournalDirectory(home.resolve("journal").toString());
         config.setBindingsDirectory(home.resolve("bindings").toString());
@@ -71,18 +71,19 @@ final class ArtemisBroker implements EmbeddedBroker {
         } catch (Exception e) {
             throw new IOException("bad acceptor configuration: " + e.getMessage(), e);
         }
-        config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
-        config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
-        Map<String, String> relay = new LinkedHashMap<>();
-        relay.put("relay.realm", realm);
-        relay.putAll(options.relayProperties);
-        RelayBrokerPlugin plugin = new RelayBrokerPlugin();
-        plugin.init(relay);
-        config.registerBrokerPlugin(plugin);
-
         EmbeddedActiveMQ embedded = new EmbeddedActiveMQ();
+        if (!options.bare) {
+            config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
+            config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
+            Map<String, String> relay = new LinkedHashMap<>();
+            relay.put("relay.realm", realm);
+            relay.putAll(options.relayProperties);
+            RelayBrokerPlugin plugin = new RelayBrokerPlugin();
+            plugin.init(relay);
+            config.registerBrokerPlugin(plugin);
+            embedded.setSecurityManager(new RelaySecurityManager());
+        }
         embedded.setConfiguration(config);
-        embedded.setSecurityManager(new RelaySecurityManager());
         try {
             embedded.start();
         } catch (Exception e) {

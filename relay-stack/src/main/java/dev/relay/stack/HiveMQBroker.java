@@ -48,13 +48,15 @@ final class HiveMQBroker implements EmbeddedBroker {
         Path extensions = home.resolve("extensions");
         Folders.deleteRecursively(extensions); // always the extension of this build
         Files.createDirectories(extensions);
-        unzipExtension(extensions);
-        Path extension = extensions.resolve("relay");
-        Map<String, String> relay = new LinkedHashMap<>();
-        relay.put("relay.realm", realm);
-        relay.put("relay.data-dir", home.resolve("relay").toString());
-        relay.putAll(options.relayProperties);
-        writeProperties(Files.createDirectories(extension.resolve("conf")).resolve("relay.properties"), relay);
+        if (!options.bare) {
+            unzipExtension(extensions);
+            Path extension = extensions.resolve("relay");
+            Map<String, String> relay = new LinkedHashMap<>();
+            relay.put("relay.realm", realm);
+            relay.put("relay.data-dir", home.resolve("relay").toString());
+            relay.putAll(options.relayProperties);
+            writeProperties(Files.createDirectories(extension.resolve("conf")).resolve("relay.properties"), relay);
+        }
         int port = options.mqttPort == 0 ? Ports.free(options.host) : options.mqttPort;
         Ports.requireFree(options.host, port, "MQTT");
         int tlsPort = 0;
@@ -82,7 +84,11 @@ final class HiveMQBroker implements EmbeddedBroker {
         HiveMQBroker broker = new HiveMQBroker(hivemq, URI.create("tcp://" + options.host + ":" + port),
                 options.mqttTls() ? URI.create("ssl://" + options.host + ":" + tlsPort) : null);
         try {
-            broker.requireRelayExtension();
+            if (options.bare) {
+                broker.awaitListener();
+            } else {
+                broker.requireRelayExtension();
+            }
         } catch (IOException e) {
             broker.close();
             throw e;
@@ -107,6 +113,25 @@ final class HiveMQBroker implements EmbeddedBroker {
                         + "active (see the HiveMQ log above)");
             } catch (Mqtt5ConnAckException refused) {
                 return; // the extension is in charge
+            } catch (RuntimeException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("HiveMQ's MQTT listener at " + mqttUri + " does not answer: " + notYet);
+                }
+                sleep(200);
+            }
+        }
+    }
+
+    /** Bare HiveMQ lets anyone in: wait until an anonymous client is accepted. */
+    private void awaitListener() throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Mqtt5BlockingClient probe = Mqtt5Client.builder().identifier("relay-stack-probe")
+                    .serverHost(mqttUri.getHost()).serverPort(mqttUri.getPort()).buildBlocking();
+            try {
+                probe.connectWith().cleanStart(true).send();
+                probe.disconnect();
+                return;
             } catch (RuntimeException notYet) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("HiveMQ's MQTT listener at " + mqttUri + " does not answer: " + notYet);

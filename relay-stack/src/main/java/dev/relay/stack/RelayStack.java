@@ -47,6 +47,9 @@ public final class RelayStack implements AutoCloseable {
         EmbeddedBroker broker = options.broker == BrokerKind.HIVEMQ
                 ? HiveMQBroker.start(options, realm)
                 : ArtemisBroker.start(options, realm);
+        if (options.bare) {
+            return new RelayStack(options, realm, broker, null); // nothing for a gateway to authenticate against
+        }
         try {
             if (options.gatewayPort != 0) {
                 Ports.requireFree(options.host, options.gatewayPort, "Gateway");
@@ -112,21 +115,23 @@ public final class RelayStack implements AutoCloseable {
         return broker.endpoints().get("mqtts");
     }
 
-    /** {@code ws://host:port/relay/v1} of the WebSocket gateway. */
+    /** {@code ws://host:port/relay/v1} of the WebSocket gateway (null for a bare broker). */
     public URI gatewayUri() {
-        return gateway.uri();
+        return gateway == null ? null : gateway.uri();
     }
 
-    /** {@code http://host:port} of the gateway's /health and /metrics. */
+    /** {@code http://host:port} of the gateway's /health and /metrics (null for a bare broker). */
     public URI gatewayHttpUri() {
-        return gateway.httpUri();
+        return gateway == null ? null : gateway.httpUri();
     }
 
     /** Every endpoint by name, in display order: the broker's listeners, then the gateway. */
     public Map<String, URI> endpoints() {
         Map<String, URI> all = new LinkedHashMap<>(broker.endpoints());
-        all.put("websocket", gateway.uri());
-        all.put("health", gateway.httpUri().resolve("/health"));
+        if (gateway != null) {
+            all.put("websocket", gateway.uri());
+            all.put("health", gateway.httpUri().resolve("/health"));
+        }
         return all;
     }
 
@@ -138,7 +143,9 @@ public final class RelayStack implements AutoCloseable {
     @Override
     public void close() {
         try {
-            gateway.close();
+            if (gateway != null) {
+                gateway.close();
+            }
         } finally {
             broker.close();
         }

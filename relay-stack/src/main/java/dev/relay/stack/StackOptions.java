@@ -27,6 +27,7 @@ public final class StackOptions {
     final int stompPort;
     final String realm;
     final Map<String, String> relayProperties;
+    final boolean bare;
     final Path mqttTlsKeyStore;
     final String mqttTlsPassword;
     final int mqttTlsPort;
@@ -41,6 +42,7 @@ public final class StackOptions {
         this.stompPort = builder.stompPort;
         this.realm = builder.realm;
         this.relayProperties = Map.copyOf(builder.relayProperties);
+        this.bare = builder.bare;
         this.mqttTlsKeyStore = builder.mqttTlsKeyStore == null ? null
                 : builder.mqttTlsKeyStore.toAbsolutePath().normalize();
         this.mqttTlsPassword = builder.mqttTlsPassword;
@@ -71,6 +73,7 @@ public final class StackOptions {
         private int stompPort = DEFAULT_STOMP_PORT;
         private String realm;
         private final Map<String, String> relayProperties = new LinkedHashMap<>();
+        private boolean bare;
         private Path mqttTlsKeyStore;
         private String mqttTlsPassword;
         private int mqttTlsPort = DEFAULT_MQTT_TLS_PORT;
@@ -131,6 +134,15 @@ public final class StackOptions {
         public Builder mqttTls(Path keyStore, String password) {
             this.mqttTlsKeyStore = keyStore;
             this.mqttTlsPassword = password;
+            return this;
+        }
+
+        /**
+         * The broker alone, without Relay: no extension or plugin, no authentication, no gateway. The baseline that
+         * the benchmarks compare Relay with; never something to run for real.
+         */
+        public Builder bare() {
+            this.bare = true;
             return this;
         }
 
