@@ -11,6 +11,8 @@ import dev.relay.core.RelayConfig;
 import dev.relay.core.RelayConfigException;
 import dev.relay.core.RelayEngine;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +24,7 @@ public final class RelayExtensionMain implements ExtensionMain {
 
     private RelayEngine engine;
     private RelayMetrics metrics;
+    private ExecutorService decisions;
 
     @Override
     public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
@@ -35,7 +38,23 @@ public final class RelayExtensionMain implements ExtensionMain {
             output.preventExtensionStartup("Relay: " + e.getMessage());
             return;
         }
-        ManagedExtensionExecutorService executor = Services.extensionExecutorService();
+        ManagedExtensionExecutorService managed = Services.extensionExecutorService();
+        // Decisions run on threads of our own: a decision may wait for a subscription lookup whose future HiveMQ
+        // completes on its extension executor, so waiting on that executor's own threads starved it (lookups timed
+        // out and messages for connected recipients were parked).
+        decisions = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                new java.util.concurrent.ThreadFactory() {
+                    private final java.util.concurrent.atomic.AtomicInteger count =
+                            new java.util.concurrent.atomic.AtomicInteger();
+
+                    @Override
+                    public Thread newThread(Runnable runnable) {
+                        Thread thread = new Thread(runnable, "relay-decision-" + count.incrementAndGet());
+                        thread.setDaemon(true);
+                        return thread;
+                    }
+                });
+        ExecutorService executor = decisions;
         metrics = new RelayMetrics(Services.metricRegistry());
         ClientIdentities identities = new ClientIdentities();
         HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore());
@@ -57,7 +76,7 @@ public final class RelayExtensionMain implements ExtensionMain {
         });
         Services.eventRegistry().setClientLifecycleEventListener(
                 providerInput -> new RelayLifecycleListener(engine, identities, executor));
-        executor.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+        managed.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
         LOG.info("Relay extension started: realm '{}', relay key {}, data in {}", config.realm(), engine.relayKeyId(),
                 config.dataDir());
     }
@@ -74,6 +93,18 @@ public final class RelayExtensionMain implements ExtensionMain {
     public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
         if (metrics != null) {
             metrics.remove();
+        }
+        if (decisions != null) {
+            decisions.shutdown(); // let decisions in progress finish before the store closes
+            try {
+                if (!decisions.awaitTermination(5, TimeUnit.SECONDS)) {
+                    decisions.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                decisions.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            decisions = null;
         }
         if (engine != null) {
             engine.close();
