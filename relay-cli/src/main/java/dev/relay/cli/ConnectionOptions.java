@@ -32,8 +32,12 @@ import picocli.CommandLine.Option;
 final class ConnectionOptions {
     static final String DEFAULT_URL = "tcp://127.0.0.1:1883";
     static final String DEFAULT_REALM = "relay.local";
-    /** Session suffix of one-shot commands, so that they never take over or drain the identity's own session. */
-    static final String ONE_SHOT_SESSION = "cli";
+    /**
+     * Session suffix prefix of one-shot commands: {@code cli-} and random characters, so that they never take over or
+     * drain the identity's own session, nor race each other for one client id (the broker may still be ending the
+     * previous command's session when the next one connects).
+     */
+    static final String ONE_SHOT_SESSION_PREFIX = "cli-";
 
     @Option(names = "--url", paramLabel = "URL", description = "Relay endpoint: tcp://host:1883 or ssl://host:8883 "
             + "(MQTT) or ws://host:8081/relay/v1 (WebSocket gateway). Default: $RELAY_URL, else the running "
@@ -122,7 +126,7 @@ final class ConnectionOptions {
 
     /**
      * Connects for a one-shot command (send, policy, profile, ...) without taking anything from the inbox's real
-     * consumer: in a transient session of its own ({@code <key id>.cli} unless --session is given) that ends with the
+     * consumer: in a transient session of its own ({@code <key id>.cli-<random>} unless --session is given) that ends with the
      * connection, and taking only the answers to its own requests. Where the sessions of an identity compete for one
      * inbox queue (relay.info {@code session_delivery} = {@code compete}, SPEC §4.5) anything else is left
      * unacknowledged and goes back to the queue; where each session has its own copy it is acknowledged, which keeps
@@ -135,7 +139,7 @@ final class ConnectionOptions {
                 in.leaveUnacknowledged();
             }
         };
-        RelayClient client = open(notOurs, session != null ? session : ONE_SHOT_SESSION, true);
+        RelayClient client = open(notOurs, session != null ? session : oneShotSession(), true);
         try {
             JsonNode info = client.relayInfo().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             ownCopies.set("each".equals(info.path("session_delivery").asText()));
@@ -154,6 +158,16 @@ final class ConnectionOptions {
     /** Connects as the inbox's consumer ({@code relay listen}): the identity's own session; handled means consumed. */
     RelayClient connectInbox(IncomingHandler handler) throws RelayClientException {
         return open(handler, session, false);
+    }
+
+    private static String oneShotSession() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        StringBuilder suffix = new StringBuilder(ONE_SHOT_SESSION_PREFIX);
+        for (int i = 0; i < 8; i++) {
+            suffix.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return suffix.toString();
     }
 
     private RelayClient open(IncomingHandler handler, String sessionSuffix, boolean transientSession)
