@@ -353,7 +353,13 @@ public final class RelayDevice implements RelayClient {
                         + outbox.file() + ": " + e.getMessage(), e));
                 return result;
             }
-            flushOutbox();
+            // Only this envelope: the backlog goes out on (re)connect and after a rate-limit pause, so a send does not
+            // walk the whole outbox.
+            MqttSession current = session;
+            if (current != null && flushPausedUntilMillis <= System.currentTimeMillis()
+                    && inFlight.putIfAbsent(envelope.id(), Boolean.TRUE) == null) {
+                publish(current, envelope);
+            }
             return result;
         }
         MqttSession current = session;

@@ -17,6 +17,7 @@ import java.util.Map;
  */
 final class SentLog {
     static final int KEEP = 1000;
+    private static final long TRIM_ABOVE_BYTES = 4L * 1024 * 1024;
 
     private final Path file;
 
@@ -28,9 +29,13 @@ final class SentLog {
         try {
             Files.writeString(file, sent.toJsonString() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.size() > KEEP * 2) {
-                Files.write(file, lines.subList(lines.size() - KEEP, lines.size()), StandardCharsets.UTF_8);
+            // Trimmed only once it is clearly too long (an envelope line is at most ~256 KiB, usually < 1 KiB), so a
+            // send does not read the whole log back.
+            if (Files.size(file) > TRIM_ABOVE_BYTES) {
+                List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+                if (lines.size() > KEEP) {
+                    Files.write(file, lines.subList(lines.size() - KEEP, lines.size()), StandardCharsets.UTF_8);
+                }
             }
         } catch (IOException e) {
             // only receipts' digest checks depend on it; sending already succeeded
