@@ -17,10 +17,12 @@ final class StackUnderTest implements AutoCloseable {
     static final Map<String, String> UNTHROTTLED = Map.of("relay.rate.sends-per-minute", "100000",
             "relay.rate.burst", "100000");
 
+    private final BrokerKind kind;
     private final StackOptions options;
     private RelayStack stack;
 
-    private StackUnderTest(StackOptions options) throws IOException {
+    private StackUnderTest(BrokerKind kind, StackOptions options) throws IOException {
+        this.kind = kind;
         this.options = options;
         this.stack = RelayStack.start(options);
     }
@@ -28,7 +30,7 @@ final class StackUnderTest implements AutoCloseable {
     static StackUnderTest start(BrokerKind broker, Map<String, String> relayProperties) {
         try {
             Path data = Files.createTempDirectory("relay-device-it-");
-            return new StackUnderTest(StackOptions.builder(broker, data).realm("device.it")
+            return new StackUnderTest(broker, StackOptions.builder(broker, data).realm("device.it")
                     .mqttPort(freePort()).gatewayPort(freePort()).amqpPort(freePort()).stompPort(freePort())
                     .relayProperties(relayProperties).build());
         } catch (IOException e) {
@@ -38,6 +40,10 @@ final class StackUnderTest implements AutoCloseable {
 
     String realm() {
         return stack.realm();
+    }
+
+    BrokerKind kind() {
+        return kind;
     }
 
     String mqttUri() {
