@@ -45,6 +45,11 @@ final class BrokerProcess implements AutoCloseable {
                 .toString(), "-Xmx" + heap, "-Dlogback.configurationFile=" + logback,
                 "-Djava.util.logging.config.file=/dev/null", "-cp", System.getProperty("java.class.path"),
                 "dev.relay.stack.StackMain", broker, data.toString()));
+        // e.g. -Drelay.bench.broker-jvm-args="-XX:StartFlightRecording=filename=broker.jfr,settings=profile"
+        String extra = System.getProperty("relay.bench.broker-jvm-args", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(1, List.of(extra.split("\\s+")));
+        }
         if (bare) {
             command.add("bare");
         }

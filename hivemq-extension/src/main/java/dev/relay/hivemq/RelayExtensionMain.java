@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /** Wires Relay into HiveMQ: configuration, the engine, and one SDK role per class. Holds no relay logic itself. */
 public final class RelayExtensionMain implements ExtensionMain {
+    private static final int DECISION_THREADS = 32;
     private static final Logger LOG = LoggerFactory.getLogger(RelayExtensionMain.class);
     private static final long HOUSEKEEPING_SECONDS = 30;
 
@@ -41,8 +42,9 @@ public final class RelayExtensionMain implements ExtensionMain {
         ManagedExtensionExecutorService managed = Services.extensionExecutorService();
         // Decisions run on threads of our own: a decision may wait for a subscription lookup whose future HiveMQ
         // completes on its extension executor, so waiting on that executor's own threads starved it (lookups timed
-        // out and messages for connected recipients were parked).
-        decisions = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+        // out and messages for connected recipients were parked). More threads than cores: a decision spends most of
+        // its time waiting for the store's group commit, and every waiting decision joins the next commit.
+        decisions = Executors.newFixedThreadPool(DECISION_THREADS,
                 new java.util.concurrent.ThreadFactory() {
                     private final java.util.concurrent.atomic.AtomicInteger count =
                             new java.util.concurrent.atomic.AtomicInteger();

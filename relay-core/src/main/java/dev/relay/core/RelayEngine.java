@@ -332,22 +332,18 @@ public final class RelayEngine implements AutoCloseable {
     /** A receipt marks the receipted message delivered, if it is the recipient's own message to the receipt's sender. */
     private void recordReceipt(KeyId receiptSender, MessageRecord receipted, long now) {
         if (receipted != null && receipted.recipient().equals(receiptSender.toString())) {
-            markDelivered(receipted, now);
+            markDelivered(receipted.sender(), receipted.messageId(), now);
         }
     }
 
     /** Records that a message reached its recipient (a receipt, or an adapter that saw the broker deliver it). */
     public void markDelivered(String sender, String messageId) {
-        long now = clock.millis();
-        store.message(sender, messageId).ifPresent(message -> markDelivered(message, now));
+        markDelivered(sender, messageId, clock.millis());
     }
 
-    private void markDelivered(MessageRecord message, long now) {
+    private void markDelivered(String sender, String messageId, long now) {
         // Only sent -> delivered: a broker redelivery must not audit twice, and expired stays expired.
-        if (store.transitionDeliveryState(message.sender(), message.messageId(), DeliveryState.SENT,
-                DeliveryState.DELIVERED)) {
-            store.appendAudit(new AuditEvent(now, "message.delivered", message.sender(), "", message.messageId()));
-        }
+        store.markDelivered(sender, messageId, new AuditEvent(now, "message.delivered", sender, "", messageId));
     }
 
     /** The stored policy of {@code owner}, else the operator default; publishes and system requests both read it here. */

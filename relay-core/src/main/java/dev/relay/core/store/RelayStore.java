@@ -94,6 +94,12 @@ public interface RelayStore extends AutoCloseable {
     boolean transitionDeliveryState(String sender, String messageId, DeliveryState from, DeliveryState to);
 
     /**
+      * Moves a message from {@code sent} to {@code delivered} and appends {@code audit}, in one transaction; nothing is
+      * written (false) if the message is unknown or not in {@code sent}, so a redelivery is audited once.
+      */
+    boolean markDelivered(String sender, String messageId, AuditEvent audit);
+
+    /**
       * Accepts a message in one transaction: its record, its audit record and, when {@code parkEnvelope} is not null,
       * its parked copy for {@code message.recipient()}. All or nothing, so a failure leaves no record that would make
       * the sender's retry look like a duplicate. Returns false, writing nothing, if (sender, messageId) exists.

@@ -72,13 +72,13 @@ final class SqliteAuditLog {
     }
 
     /** Puts the head back after the transaction that appended past it rolled back. Only under the database lock. */
-    void restoreHead(Head head) {
+    private void restoreHead(Head head) {
         headSeq = head.seq();
         headHash = head.hash();
     }
 
     AuditRecord append(AuditEvent event) {
-        return db.call("appending to the audit log", () -> {
+        return db.write("appending to the audit log", () -> {
             AuditRecord record = AuditChain.link(headSeq, headHash, event);
             PreparedStatement insert = db.statement(
                     "INSERT INTO audit (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -91,8 +91,9 @@ final class SqliteAuditLog {
             insert.setBytes(7, record.prevHash());
             insert.setBytes(8, record.hash());
             insert.executeUpdate();
-            // Autocommit: the row is durable here and the head moves. Inside a transaction the caller restores the head
-            // if it rolls back (see SqliteRelayStore.acceptMessage).
+            // The head moves now; if this write (or the batch committing it) rolls back, it moves back.
+            Head before = head();
+            db.onRollback(() -> restoreHead(before));
             headSeq = record.seq();
             headHash = record.hash();
             return record;

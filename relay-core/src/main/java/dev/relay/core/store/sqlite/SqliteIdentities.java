@@ -6,20 +6,32 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Per-identity state: the connect-token replay cache, presence and inbox policies. */
 final class SqliteIdentities {
 
+    private static final int CACHED_POLICIES = 10_000;
+
     private final SqliteDatabase db;
+    // Guarded by itself, with policyVersion.
+    private final Map<String, Optional<PolicyRecord>> policies = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Optional<PolicyRecord>> eldest) {
+            return size() > CACHED_POLICIES;
+        }
+    };
+    private long policyVersion;
 
     SqliteIdentities(SqliteDatabase db) {
         this.db = db;
     }
 
     boolean rememberNonce(String keyId, String nonce, long expiresAtMs) {
-        return db.call("remembering a connect nonce", () -> {
+        return db.write("remembering a connect nonce", () -> {
             // The primary key makes check-and-insert one atomic statement.
             PreparedStatement insert = db.statement(
                     "INSERT INTO nonces (key_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
@@ -31,7 +43,7 @@ final class SqliteIdentities {
     }
 
     int pruneNonces(long nowMs) {
-        return db.call("pruning connect nonces", () -> {
+        return db.write("pruning connect nonces", () -> {
             PreparedStatement delete = db.statement("DELETE FROM nonces WHERE expires_at <= ?");
             delete.setLong(1, nowMs);
             return delete.executeUpdate();
@@ -41,7 +53,7 @@ final class SqliteIdentities {
     boolean recordConnected(String keyId, long atMs) {
         // Insert-or-nothing tells a first connect apart (an upsert counts 1 row either way); both statements run under
         // the store lock, so no other connect of this process can come in between.
-        return db.call("recording a connect", () -> {
+        return db.write("recording a connect", () -> {
             PreparedStatement insert = db.statement(
                     "INSERT INTO identities (key_id, first_seen, last_seen, sessions) VALUES (?, ?, ?, 1)"
                             + " ON CONFLICT (key_id) DO NOTHING");
@@ -61,7 +73,7 @@ final class SqliteIdentities {
     }
 
     void recordDisconnected(String keyId, long atMs) {
-        db.call("recording a disconnect", () -> {
+        db.write("recording a disconnect", () -> {
             // max(..., 0): a disconnect without a matching connect (e.g. after resetPresence) must not go negative.
             PreparedStatement update = db.statement(
                     "UPDATE identities SET sessions = max(sessions - 1, 0), last_seen = max(last_seen, ?) WHERE key_id = ?");
@@ -85,7 +97,7 @@ final class SqliteIdentities {
     }
 
     void resetPresence(long nowMs) {
-        db.call("resetting presence", () -> {
+        db.write("resetting presence", () -> {
             PreparedStatement update = db.statement(
                     "UPDATE identities SET sessions = 0, last_seen = max(last_seen, ?) WHERE sessions > 0");
             update.setLong(1, nowMs);
@@ -93,31 +105,66 @@ final class SqliteIdentities {
         });
     }
 
+    /**
+     * Every publish reads its recipient's policy; they change rarely and only through {@link #savePolicy}, so recent ones
+     * are kept in memory. A read fills the cache only if no save happened since it looked (the version), so a read of
+     * the old row cannot put back a policy that a save just replaced.
+     */
     Optional<PolicyRecord> policy(String keyId) {
-        return db.call("reading an inbox policy", () -> {
-            PreparedStatement select = db.statement("SELECT mode, updated_at FROM policies WHERE key_id = ?");
-            select.setString(1, keyId);
-            String mode;
-            long updatedAt;
-            try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                mode = rs.getString(1);
-                updatedAt = rs.getLong(2);
+        long version;
+        synchronized (policies) {
+            version = policyVersion;
+            Optional<PolicyRecord> cached = policies.get(keyId);
+            if (cached != null) {
+                return cached;
             }
-            List<String> allow = new ArrayList<>();
-            List<String> block = new ArrayList<>();
-            PreparedStatement entries = db.statement(
-                    "SELECT list, member FROM policy_entries WHERE key_id = ? ORDER BY list, pos");
-            entries.setString(1, keyId);
-            try (ResultSet rs = entries.executeQuery()) {
-                while (rs.next()) {
-                    ("allow".equals(rs.getString(1)) ? allow : block).add(rs.getString(2));
-                }
+        }
+        Optional<PolicyRecord> read = db.call("reading an inbox policy", () -> readPolicy(keyId));
+        synchronized (policies) {
+            if (policyVersion == version) {
+                policies.put(keyId, read);
             }
-            return Optional.of(new PolicyRecord(mode, allow, block, updatedAt));
-        });
+        }
+        return read;
+    }
+
+    private void cachePolicy(String keyId, PolicyRecord policy) {
+        synchronized (policies) {
+            policyVersion++;
+            policies.put(keyId, Optional.of(policy));
+        }
+    }
+
+    private void forgetPolicy(String keyId) {
+        synchronized (policies) {
+            policyVersion++;
+            policies.remove(keyId);
+        }
+    }
+
+    private Optional<PolicyRecord> readPolicy(String keyId) throws SQLException {
+        PreparedStatement select = db.statement("SELECT mode, updated_at FROM policies WHERE key_id = ?");
+        select.setString(1, keyId);
+        String mode;
+        long updatedAt;
+        try (ResultSet rs = select.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            mode = rs.getString(1);
+            updatedAt = rs.getLong(2);
+        }
+        List<String> allow = new ArrayList<>();
+        List<String> block = new ArrayList<>();
+        PreparedStatement entries = db.statement(
+                "SELECT list, member FROM policy_entries WHERE key_id = ? ORDER BY list, pos");
+        entries.setString(1, keyId);
+        try (ResultSet rs = entries.executeQuery()) {
+            while (rs.next()) {
+                ("allow".equals(rs.getString(1)) ? allow : block).add(rs.getString(2));
+            }
+        }
+        return Optional.of(new PolicyRecord(mode, allow, block, updatedAt));
     }
 
     void savePolicy(String keyId, PolicyRecord policy) {
@@ -137,6 +184,8 @@ final class SqliteIdentities {
             addEntries(insert, keyId, "allow", policy.allow());
             addEntries(insert, keyId, "block", policy.block());
             insert.executeBatch();
+            cachePolicy(keyId, policy);
+            db.onRollback(() -> forgetPolicy(keyId));
             return null;
         });
     }

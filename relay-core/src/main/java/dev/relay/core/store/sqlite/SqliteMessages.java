@@ -24,7 +24,7 @@ final class SqliteMessages {
     }
 
     boolean recordMessage(MessageRecord m) {
-        return db.call("recording a message", () -> {
+        return db.write("recording a message", () -> {
             PreparedStatement insert = db.statement(
                     "INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
             insert.setString(1, m.sender());
@@ -58,7 +58,7 @@ final class SqliteMessages {
     }
 
     boolean transitionDeliveryState(String sender, String messageId, DeliveryState from, DeliveryState to) {
-        return db.call("updating a delivery state", () -> {
+        return db.write("updating a delivery state", () -> {
             PreparedStatement update = db.statement(
                     "UPDATE messages SET state = ? WHERE sender = ? AND message_id = ? AND state = ?");
             update.setString(1, to.name());
@@ -113,7 +113,7 @@ final class SqliteMessages {
     }
 
     int deleteExpiredMessages(long nowMs) {
-        return db.call("deleting expired messages", () -> {
+        return db.write("deleting expired messages", () -> {
             PreparedStatement delete = db.statement("DELETE FROM messages WHERE expires_at <= ?");
             delete.setLong(1, nowMs);
             return delete.executeUpdate();

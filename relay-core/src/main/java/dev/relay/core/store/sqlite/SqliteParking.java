@@ -16,7 +16,7 @@ final class SqliteParking {
     }
 
     long park(String recipient, byte[] envelope, long expiresAtMs) {
-        return db.call("parking a message", () -> {
+        return db.write("parking a message", () -> {
             PreparedStatement insert = db.statement(
                     "INSERT INTO parked (recipient, envelope, expires_at) VALUES (?, ?, ?)");
             insert.setString(1, recipient);
@@ -78,7 +78,7 @@ final class SqliteParking {
     }
 
     int deleteExpiredParked(long nowMs) {
-        return db.call("deleting expired parked messages", () -> {
+        return db.write("deleting expired parked messages", () -> {
             PreparedStatement delete = db.statement("DELETE FROM parked WHERE expires_at <= ?");
             delete.setLong(1, nowMs);
             return delete.executeUpdate();

@@ -100,7 +100,8 @@ public final class SqliteRelayStore implements RelayStore {
         try {
             checkJournalMode(connection, name);
             SqliteSchema.migrate(connection, name);
-            SqliteRelayStore store = new SqliteRelayStore(new SqliteDatabase(name, connection));
+            SqliteRelayStore store = new SqliteRelayStore(new SqliteDatabase(name, connection,
+                    openReader(options, name)));
             LOG.info("Relay store {} open (schema version {})", name, SqliteSchema.CURRENT_VERSION);
             return store;
         } catch (RuntimeException e) {
@@ -110,6 +111,16 @@ public final class SqliteRelayStore implements RelayStore {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** The connection reads go through, so that they never wait behind a commit (WAL lets them run beside it). */
+    private static Connection openReader(Options options, String name) {
+        try {
+            return config(options).createConnection("jdbc:sqlite:" + name);
+        } catch (SQLException e) {
+            throw new StoreException("Relay store " + name + ": opening the reading connection failed: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -221,27 +232,32 @@ public final class SqliteRelayStore implements RelayStore {
     }
 
     @Override
+    public boolean markDelivered(String sender, String messageId, AuditEvent audit) {
+        required(sender, "sender");
+        required(messageId, "messageId");
+        required(audit, "audit");
+        return db.write("recording a delivery", () -> {
+            if (!messages.transitionDeliveryState(sender, messageId, DeliveryState.SENT, DeliveryState.DELIVERED)) {
+                return false;
+            }
+            auditLog.append(audit);
+            return true;
+        });
+    }
+
+    @Override
     public boolean acceptMessage(MessageRecord message, AuditEvent audit, byte[] parkEnvelope) {
         required(message, "message");
         required(audit, "audit");
-        // The outer call holds the (reentrant) lock across commit, so the audit head moves only with a commit.
-        return db.call("accepting a message", () -> {
-            SqliteAuditLog.Head head = auditLog.head();
-            try {
-                return db.inTransaction("accepting a message", () -> {
-                    if (!messages.recordMessage(message)) {
-                        return false;
-                    }
-                    auditLog.append(audit);
-                    if (parkEnvelope != null) {
-                        parking.park(message.recipient(), parkEnvelope, message.expiresAtMs());
-                    }
-                    return true;
-                });
-            } catch (RuntimeException e) {
-                auditLog.restoreHead(head);
-                throw e;
+        return db.write("accepting a message", () -> {
+            if (!messages.recordMessage(message)) {
+                return false;
             }
+            auditLog.append(audit);
+            if (parkEnvelope != null) {
+                parking.park(message.recipient(), parkEnvelope, message.expiresAtMs());
+            }
+            return true;
         });
     }
 
