@@ -16,12 +16,16 @@ import java.util.concurrent.TimeUnit;
  * {@code dev.relay.stack.StackMain} with this JVM's class path and a fresh data folder. It ends when this object is
  * closed (its standard input closes) or when this JVM dies.
  */
-final class BrokerProcess implements AutoCloseable {
+final class BrokerProcess implements Target {
+    private final String name;
+    private final boolean relay;
     private final Process process;
     private final Map<String, String> endpoints;
     private final Path data;
 
-    private BrokerProcess(Process process, Map<String, String> endpoints, Path data) {
+    private BrokerProcess(String name, boolean relay, Process process, Map<String, String> endpoints, Path data) {
+        this.name = name;
+        this.relay = relay;
         this.process = process;
         this.endpoints = endpoints;
         this.data = data;
@@ -75,7 +79,8 @@ final class BrokerProcess implements AutoCloseable {
             String[] kv = pair.split("=", 2);
             endpoints.put(kv[0], kv[1]);
         }
-        return new BrokerProcess(process, endpoints, data);
+        String display = ("hivemq".equals(broker) ? "HiveMQ" : "Artemis") + (bare ? " bare" : " + Relay");
+        return new BrokerProcess(display, !bare, process, endpoints, data);
     }
 
     private static void sleep(long millis) {
@@ -86,25 +91,45 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    URI mqtt() {
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean relay() {
+        return relay;
+    }
+
+    @Override
+    public URI mqtt() {
         return URI.create(endpoints.get("mqtt"));
     }
 
-    String realm() {
+    @Override
+    public String realm() {
         return endpoints.get("realm");
     }
 
-    long pid() {
-        return process.pid();
+    @Override
+    public URI gateway() {
+        String gateway = endpoints.get("websocket");
+        return gateway == null ? null : URI.create(gateway);
     }
 
-    /** Bytes the broker's data folder holds now. */
-    long diskBytes() {
-        try (var files = Files.walk(data)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
-        } catch (IOException e) {
-            return -1;
-        }
+    @Override
+    public long heapUsedAfterGc() {
+        return ProcessMemory.heapUsedAfterGc(process.pid());
+    }
+
+    @Override
+    public long residentBytes() {
+        return ProcessMemory.residentBytes(process.pid());
+    }
+
+    @Override
+    public long diskBytes() {
+        return ProcessMemory.folderBytes(data);
     }
 
     @Override

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
         subcommands = {UpCommand.class, DemoCommand.class, KeygenCommand.class, WhoamiCommand.class,
                 SendCommand.class, ListenCommand.class, ThreadCommand.class, DiscoverCommand.class,
-                ProfileCommand.class, PolicyCommand.class, ReceiptsCommand.class},
+                ProfileCommand.class, PolicyCommand.class, ReceiptsCommand.class, BenchCommand.class},
         description = {"Relay: signed messages between AI agents and IoT devices, inside HiveMQ or Artemis.",
                 "", "Start with './relay up', then './relay demo' in a second terminal."},
         exitCodeListHeading = "%nExit codes:%n",

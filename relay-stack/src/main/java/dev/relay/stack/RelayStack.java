@@ -54,8 +54,13 @@ public final class RelayStack implements AutoCloseable {
             if (options.gatewayPort != 0) {
                 Ports.requireFree(options.host, options.gatewayPort, "Gateway");
             }
-            RelayGateway gateway = RelayGateway.start(GatewayConfig.builder(realm, broker.mqttUri())
-                    .host(options.host).port(options.gatewayPort).build());
+            java.util.Properties settings = new java.util.Properties();
+            settings.putAll(options.gatewayProperties);
+            settings.setProperty("gateway.realm", realm);
+            settings.setProperty("gateway.broker-uri", broker.mqttUri().toString());
+            settings.setProperty("gateway.host", options.host);
+            settings.setProperty("gateway.port", Integer.toString(options.gatewayPort));
+            RelayGateway gateway = RelayGateway.start(GatewayConfig.fromProperties(settings));
             return new RelayStack(options, realm, broker, gateway);
         } catch (IOException | RuntimeException e) {
             broker.close();

@@ -27,6 +27,8 @@ public final class StackOptions {
     final int stompPort;
     final String realm;
     final Map<String, String> relayProperties;
+    /** {@code gateway.*} settings (SPEC §13.5 names, e.g. gateway.frames-per-second) for the WebSocket gateway. */
+    final Map<String, String> gatewayProperties;
     final boolean bare;
     final Path mqttTlsKeyStore;
     final String mqttTlsPassword;
@@ -41,7 +43,11 @@ public final class StackOptions {
         this.amqpPort = builder.amqpPort;
         this.stompPort = builder.stompPort;
         this.realm = builder.realm;
-        this.relayProperties = Map.copyOf(builder.relayProperties);
+        Map<String, String> relay = new java.util.LinkedHashMap<>();
+        Map<String, String> gateway = new java.util.LinkedHashMap<>();
+        builder.relayProperties.forEach((key, value) -> (key.startsWith("gateway.") ? gateway : relay).put(key, value));
+        this.relayProperties = Map.copyOf(relay);
+        this.gatewayProperties = Map.copyOf(gateway);
         this.bare = builder.bare;
         this.mqttTlsKeyStore = builder.mqttTlsKeyStore == null ? null
                 : builder.mqttTlsKeyStore.toAbsolutePath().normalize();
@@ -116,7 +122,10 @@ public final class StackOptions {
             return this;
         }
 
-        /** Extra {@code relay.*} settings (see docs/operations.md), e.g. rate limits. */
+        /**
+         * Extra {@code relay.*} settings (see docs/operations.md), e.g. rate limits; {@code gateway.*} names go to the
+         * WebSocket gateway.
+         */
         public Builder relayProperty(String key, String value) {
             relayProperties.put(key, value);
             return this;

@@ -1,0 +1,32 @@
+package dev.relay.bench;
+
+import java.net.URI;
+
+/** A system under test: a broker in a process of its own, with or without Relay, or an outside peer. */
+interface Target extends AutoCloseable {
+    /** Short name for tables and charts, e.g. "HiveMQ + Relay". */
+    String name();
+
+    /** Whether Relay is inside: clients authenticate with tokens and send signed envelopes to inboxes. */
+    boolean relay();
+
+    URI mqtt();
+
+    /** The realm connect tokens are made for (Relay only). */
+    String realm();
+
+    /** The WebSocket gateway (Relay only), else null. */
+    URI gateway();
+
+    /** Heap in use after a full GC, in bytes, or -1 where the broker is not a JVM. */
+    long heapUsedAfterGc();
+
+    /** Resident memory of the broker process, in bytes (from /proc). */
+    long residentBytes();
+
+    /** Bytes in the broker's data folder. */
+    long diskBytes();
+
+    @Override
+    void close();
+}
