@@ -35,6 +35,11 @@ final class RelayExtensionConfig {
         }
         Map<String, String> values = new HashMap<>();
         properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name).trim()));
+        // HiveMQ CE does not sync its own message store on every write either (Xodus durable writes off, a sync about
+        // once a second): the relay's records are kept as durable as the messages they describe (safe against a broker
+        // crash; a power cut may lose the last ones) instead of making every publish wait for the disk.
+        // relay.store.sync=full waits for it.
+        values.putIfAbsent(RelayConfig.STORE_SYNC, "normal");
         RelayConfig config = RelayConfig.fromProperties(values, hivemqDataFolder.resolve("relay"));
         if (!config.dataDir().isAbsolute()) {
             // A relative data folder is taken from the extension folder, not from wherever HiveMQ was started.

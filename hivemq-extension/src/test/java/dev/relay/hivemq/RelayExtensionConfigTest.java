@@ -31,6 +31,14 @@ class RelayExtensionConfigTest {
     }
 
     @Test
+    void theStoreCommitsLikeHiveMQsOwnStoreUnlessToldToWaitForTheDisk() throws Exception {
+        write("relay.realm=home-lab\n");
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeSync()).isEqualTo(RelayConfig.StoreSync.NORMAL);
+        write("relay.realm=home-lab\nrelay.store.sync=full\n");
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeSync()).isEqualTo(RelayConfig.StoreSync.FULL);
+    }
+
+    @Test
     void aRelativeDataFolderIsTakenFromTheExtensionFolder() throws Exception {
         write("relay.realm=home-lab\nrelay.data-dir=store\n");
         assertThat(RelayExtensionConfig.load(home, hivemqData).dataDir()).isEqualTo(home.resolve("store"));

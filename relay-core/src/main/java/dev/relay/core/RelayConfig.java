@@ -26,7 +26,15 @@ public record RelayConfig(
         int sendsPerMinute,
         int sendBurst,
         boolean allowOutsideNamespace,
-        int maxParkedPerRecipient) {
+        int maxParkedPerRecipient,
+        StoreSync storeSync) {
+
+    /**
+     * How the relay store commits (SQLite {@code synchronous}): {@code NORMAL} survives a crash of the broker process
+     * (the operating system has every committed write) but may lose the last commits on a power cut or kernel crash;
+     * {@code FULL} waits for the disk on every commit (group-committed) and loses nothing acknowledged.
+     */
+    public enum StoreSync { NORMAL, FULL }
 
     public static final String REALM = "relay.realm";
     public static final String DATA_DIR = "relay.data-dir";
@@ -38,8 +46,9 @@ public record RelayConfig(
     public static final String SEND_BURST = "relay.rate.burst";
     public static final String ALLOW_OUTSIDE_NAMESPACE = "relay.namespace.allow-outside";
     public static final String MAX_PARKED = "relay.parking.max-per-recipient";
+    public static final String STORE_SYNC = "relay.store.sync";
     private static final Set<String> KEYS = Set.of(REALM, DATA_DIR, TOKEN_WINDOW, MAX_TTL, MAX_CLOCK_SKEW,
-            DEFAULT_POLICY, SENDS_PER_MINUTE, SEND_BURST, ALLOW_OUTSIDE_NAMESPACE, MAX_PARKED);
+            DEFAULT_POLICY, SENDS_PER_MINUTE, SEND_BURST, ALLOW_OUTSIDE_NAMESPACE, MAX_PARKED, STORE_SYNC);
 
     public RelayConfig {
         try {
@@ -59,6 +68,17 @@ public record RelayConfig(
         if (defaultPolicyMode == null) {
             throw new RelayConfigException(DEFAULT_POLICY, null, "a default policy mode is required");
         }
+        if (storeSync == null) {
+            throw new RelayConfigException(STORE_SYNC, null, "full or normal");
+        }
+    }
+
+    /** With the store's commits at {@link StoreSync#FULL}. */
+    public RelayConfig(String realm, Path dataDir, long tokenWindowSeconds, long maxTtlSeconds, long maxClockSkewSeconds,
+                       PolicyMode defaultPolicyMode, int sendsPerMinute, int sendBurst, boolean allowOutsideNamespace,
+                       int maxParkedPerRecipient) {
+        this(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds, defaultPolicyMode, sendsPerMinute,
+                sendBurst, allowOutsideNamespace, maxParkedPerRecipient, StoreSync.FULL);
     }
 
     /** Defaults of SPEC v1 for {@code realm}, data in {@code dataDir}. */
@@ -96,7 +116,25 @@ public record RelayConfig(
                 sendsPerMinute,
                 intNumber(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE) ? sendsPerMinute : d.sendBurst),
                 bool(properties, ALLOW_OUTSIDE_NAMESPACE, d.allowOutsideNamespace),
-                intNumber(properties, MAX_PARKED, d.maxParkedPerRecipient));
+                intNumber(properties, MAX_PARKED, d.maxParkedPerRecipient),
+                storeSync(properties, d.storeSync));
+    }
+
+    public RelayConfig withStoreSync(StoreSync sync) {
+        return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, sync);
+    }
+
+    private static StoreSync storeSync(Map<String, String> properties, StoreSync fallback) {
+        String value = properties.get(STORE_SYNC);
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "full" -> StoreSync.FULL;
+            case "normal" -> StoreSync.NORMAL;
+            default -> throw new RelayConfigException(STORE_SYNC, value, "full or normal");
+        };
     }
 
     public InboxPolicy defaultPolicy() {
@@ -105,27 +143,27 @@ public record RelayConfig(
 
     public RelayConfig withDataDir(Path newDataDir) {
         return new RelayConfig(realm, newDataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
     }
 
     public RelayConfig withRealm(String newRealm) {
         return new RelayConfig(newRealm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
     }
 
     public RelayConfig withRate(int perMinute, int burst) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, perMinute, burst, allowOutsideNamespace, maxParkedPerRecipient);
+                defaultPolicyMode, perMinute, burst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
     }
 
     public RelayConfig withDefaultPolicy(PolicyMode mode) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds, mode,
-                sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient);
+                sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
     }
 
     public RelayConfig withAllowOutsideNamespace(boolean allow) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allow, maxParkedPerRecipient);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allow, maxParkedPerRecipient, storeSync);
     }
 
     public RelayConfig withMaxParkedPerRecipient(int max) {

@@ -84,7 +84,8 @@ public final class RelayEngine implements AutoCloseable {
             throw new RelayConfigException(RelayConfig.DATA_DIR, config.dataDir().toString(),
                     "cannot load or create the relay key " + RELAY_KEY_FILE + ": " + e.getMessage());
         }
-        RelayStore store = SqliteRelayStore.open(config.dataDir().resolve(STORE_FILE));
+        RelayStore store = SqliteRelayStore.open(config.dataDir().resolve(STORE_FILE), SqliteRelayStore.Options.defaults()
+                .withSynchronousNormal(config.storeSync() == RelayConfig.StoreSync.NORMAL));
         try {
             store.resetPresence(clock.millis());
         } catch (RuntimeException e) {

@@ -65,6 +65,18 @@ class RelayConfigTest {
     // ------------------------------------------------------------ values
 
     @Test
+    void storeSyncIsFullUnlessTheOperatorChoosesNormal() {
+        assertThat(withRealm(Map.of(), dir).storeSync()).isEqualTo(RelayConfig.StoreSync.FULL);
+        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, "normal"), dir).storeSync())
+                .isEqualTo(RelayConfig.StoreSync.NORMAL);
+        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, " FULL "), dir).storeSync())
+                .isEqualTo(RelayConfig.StoreSync.FULL);
+        assertRefused(Map.of(RelayConfig.STORE_SYNC, "off"), RelayConfig.STORE_SYNC);
+        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, "normal"), dir).withRealm("other").storeSync())
+                .as("kept by the with* copies").isEqualTo(RelayConfig.StoreSync.NORMAL);
+    }
+
+    @Test
     void defaultsAreThoseOfSpecV1() {
         RelayConfig config = RelayConfig.defaults("relay", dir);
         assertThat(config.realm()).isEqualTo("relay");

@@ -76,7 +76,7 @@ final class SqliteDatabase implements AutoCloseable {
      */
     <T> T write(String operation, Work<T> work) {
         if (lock.isHeldByCurrentThread()) {
-            return current != null ? runNested(operation, work) : runAlone(operation, work);
+            return runNested(operation, work);
         }
         PendingWrite<T> mine = new PendingWrite<>(operation, work);
         queued.add(mine);
@@ -90,11 +90,6 @@ final class SqliteDatabase implements AutoCloseable {
             lock.unlock();
         }
         return mine.result();
-    }
-
-    /** Multi-statement work in one transaction: all or nothing (a {@link #write}). */
-    <T> T inTransaction(String operation, Work<T> work) {
-        return write(operation, work);
     }
 
     /**
@@ -113,14 +108,6 @@ final class SqliteDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw failure(operation, e);
         }
-    }
-
-    /** A write called under the lock but outside a batch (from a read): its own transaction, as before batching. */
-    private <T> T runAlone(String operation, Work<T> work) {
-        PendingWrite<T> mine = new PendingWrite<>(operation, work);
-        ensureOpen(operation);
-        runBatch(List.of(mine));
-        return mine.result();
     }
 
     private void runBatch() {

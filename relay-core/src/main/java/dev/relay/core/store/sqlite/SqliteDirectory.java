@@ -27,7 +27,7 @@ final class SqliteDirectory {
     }
 
     void saveCard(CardRecord card) {
-        db.inTransaction("saving a profile card", () -> {
+        db.write("saving a profile card", () -> {
             PreparedStatement upsert = db.statement(
                     "INSERT INTO cards (key_id, card_json, envelope_json, is_public, search_text, search_lc, updated_at)"
                             + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET"

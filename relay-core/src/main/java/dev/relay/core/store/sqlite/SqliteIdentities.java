@@ -168,7 +168,7 @@ final class SqliteIdentities {
     }
 
     void savePolicy(String keyId, PolicyRecord policy) {
-        db.inTransaction("saving an inbox policy", () -> {
+        db.write("saving an inbox policy", () -> {
             PreparedStatement upsert = db.statement(
                     "INSERT INTO policies (key_id, mode, updated_at) VALUES (?, ?, ?)"
                             + " ON CONFLICT (key_id) DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at");

@@ -90,7 +90,7 @@ final class SqliteMessages {
     }
 
     List<MessageRecord> markExpired(long nowMs, int max) {
-        return db.inTransaction("marking messages expired", () -> {
+        return db.write("marking messages expired", () -> {
             PreparedStatement select = db.statement(
                     "SELECT " + COLUMNS + " FROM messages WHERE state = 'SENT' AND expires_at <= ?"
                             + " ORDER BY expires_at, sender, message_id LIMIT ?");

@@ -66,7 +66,7 @@ final class SqliteParking {
         if (seqs.isEmpty()) {
             return;
         }
-        db.inTransaction("removing parked messages", () -> {
+        db.write("removing parked messages", () -> {
             PreparedStatement delete = db.statement("DELETE FROM parked WHERE seq = ?");
             for (long seq : seqs) {
                 delete.setLong(1, seq);

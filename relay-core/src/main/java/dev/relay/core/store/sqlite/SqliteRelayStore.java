@@ -68,8 +68,11 @@ public final class SqliteRelayStore implements RelayStore {
     private final SqliteParking parking;
     private final SqliteAuditLog auditLog;
 
-    private SqliteRelayStore(SqliteDatabase db) {
+    private final SqliteCheckpointer checkpointer;
+
+    private SqliteRelayStore(SqliteDatabase db, SqliteCheckpointer checkpointer) {
         this.db = db;
+        this.checkpointer = checkpointer;
         this.identities = new SqliteIdentities(db);
         this.directory = new SqliteDirectory(db);
         this.messages = new SqliteMessages(db);
@@ -98,10 +101,19 @@ public final class SqliteRelayStore implements RelayStore {
             throw new StoreException("Relay store " + name + ": opening failed: " + e.getMessage(), e);
         }
         try {
-            checkJournalMode(connection, name);
+            boolean wal = checkJournalMode(connection, name);
             SqliteSchema.migrate(connection, name);
+            SqliteCheckpointer checkpointer = null;
+            if (wal) {
+                try (var statement = connection.createStatement()) {
+                    statement.execute("PRAGMA wal_autocheckpoint=0"); // SqliteCheckpointer does it off the commit path
+                } catch (SQLException e) {
+                    throw new StoreException("Relay store " + name + ": " + e.getMessage(), e);
+                }
+                checkpointer = new SqliteCheckpointer(name, openConnection(options, name, "checkpoint"));
+            }
             SqliteRelayStore store = new SqliteRelayStore(new SqliteDatabase(name, connection,
-                    openReader(options, name)));
+                    openConnection(options, name, "reading")), checkpointer);
             LOG.info("Relay store {} open (schema version {})", name, SqliteSchema.CURRENT_VERSION);
             return store;
         } catch (RuntimeException e) {
@@ -114,12 +126,12 @@ public final class SqliteRelayStore implements RelayStore {
         }
     }
 
-    /** The connection reads go through, so that they never wait behind a commit (WAL lets them run beside it). */
-    private static Connection openReader(Options options, String name) {
+    /** A further connection (reads, checkpoints), so that these never wait behind a commit (WAL lets them run beside it). */
+    private static Connection openConnection(Options options, String name, String purpose) {
         try {
             return config(options).createConnection("jdbc:sqlite:" + name);
         } catch (SQLException e) {
-            throw new StoreException("Relay store " + name + ": opening the reading connection failed: "
+            throw new StoreException("Relay store " + name + ": opening the " + purpose + " connection failed: "
                     + e.getMessage(), e);
         }
     }
@@ -137,14 +149,16 @@ public final class SqliteRelayStore implements RelayStore {
         return config;
     }
 
-    private static void checkJournalMode(Connection connection, String name) {
+    private static boolean checkJournalMode(Connection connection, String name) {
         try (var statement = connection.createStatement();
                 var rs = statement.executeQuery("PRAGMA journal_mode")) {
             String mode = rs.next() ? rs.getString(1) : "";
             if (!"wal".equalsIgnoreCase(mode)) {
                 // Happens on file systems without shared memory support (some network mounts); still correct, just slower.
                 LOG.warn("Relay store {}: WAL journal not available, running with journal_mode={}", name, mode);
+                return false;
             }
+            return true;
         } catch (SQLException e) {
             throw new StoreException("Relay store " + name + ": reading the journal mode failed: " + e.getMessage(), e);
         }
@@ -323,6 +337,9 @@ public final class SqliteRelayStore implements RelayStore {
 
     @Override
     public void close() {
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         db.close();
     }
 
