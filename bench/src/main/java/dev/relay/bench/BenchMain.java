@@ -123,13 +123,19 @@ public final class BenchMain {
 
     private void throughput(boolean mosquitto) throws Exception {
         ThroughputScenario scenario = quick ? new ThroughputScenario(2, 300) : new ThroughputScenario(8, 2000);
+        AmqpThroughputScenario amqp = quick ? new AmqpThroughputScenario(2, 300) : new AmqpThroughputScenario(8, 2000);
         int rounds = quick ? 2 : 3;
-        section("1. Point-to-point throughput", scenario.describe(), rounds);
+        section("1. Point-to-point throughput", scenario.describe() + " (AMQP: the same, unsettled until accepted)",
+                rounds);
         Map<String, Stats> rates = new LinkedHashMap<>();
         for (String broker : BROKERS) {
             try (Group group = Group.start(broker, mosquitto && broker.equals("hivemq"), false)) {
-                Map<Target, List<ThroughputScenario.Result>> results = interleave(group.targets, rounds, target -> {
-                    ThroughputScenario.Result result = scenario.run(target);
+                List<Target> targets = new ArrayList<>(group.targets);
+                group.targets.stream().filter(target -> target.amqp() != null)
+                        .forEach(target -> targets.add(new ViaTarget(target, ViaTarget.AMQP)));
+                Map<Target, List<ThroughputScenario.Result>> results = interleave(targets, rounds, target -> {
+                    ThroughputScenario.Result result = target instanceof ViaTarget via
+                            ? amqp.run(via.inner()) : scenario.run(target);
                     return new Measured<>(result, result.ok(), String.format(Locale.ROOT, "%,.0f msg/s%s",
                             result.messagesPerSecond(), result.ok() ? "" : " (INCOMPLETE: " + result.delivered()
                                     + " delivered, " + result.refused() + " refused)"));
@@ -141,7 +147,7 @@ public final class BenchMain {
         table(List.of("system", "msg/s (min-max)", "ratio to its bare broker"), rates, (name, stats) -> List.of(
                 range(stats, "%,.0f"), ratioToBare(name, rates)));
         record("throughput", rates);
-        Charts.bars(out.resolve("1-throughput.png"), "Point-to-point throughput (MQTT 5, QoS 1)", "messages/s",
+        Charts.bars(out.resolve("1-throughput.png"), "Point-to-point throughput (MQTT 5 QoS 1; AMQP)", "messages/s",
                 List.copyOf(rates.keySet()), Map.of("msg/s", medians(rates)));
         goal("Relay on HiveMQ keeps >= 80% of bare HiveMQ's throughput", ratio(rates, "HiveMQ + Relay", "HiveMQ bare"),
                 0.8, true, "%.2f");
@@ -166,10 +172,11 @@ public final class BenchMain {
                     LatencyScenario mqtt = new LatencyScenario(rate, seconds, LatencyScenario.Via.MQTT);
                     LatencyScenario ws = new LatencyScenario(rate, seconds, LatencyScenario.Via.WEBSOCKET);
                     List<Target> runs = new ArrayList<>(group.targets);
-                    List<Target> wsTargets = viaWs.stream().map(WebSocketTarget::new).map(Target.class::cast).toList();
+                    List<Target> wsTargets = viaWs.stream().map(target -> new ViaTarget(target, ViaTarget.WEBSOCKET))
+                            .map(Target.class::cast).toList();
                     runs.addAll(wsTargets);
                     Map<Target, List<LatencyScenario.Result>> results = interleave(runs, rounds, target -> {
-                        LatencyScenario.Result result = target instanceof WebSocketTarget wsTarget
+                        LatencyScenario.Result result = target instanceof ViaTarget wsTarget
                                 ? ws.run(wsTarget.inner) : mqtt.run(target);
                         return new Measured<>(result, result.ok(), String.format(Locale.ROOT,
                                 "%d/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%s", rate, result.p50(), result.p99(),
@@ -402,11 +409,20 @@ public final class BenchMain {
         return median(values, name) / median(values, base);
     }
 
-    /** Relay targets against their bare broker, the peer against bare HiveMQ; "-" for the bare brokers. */
+    /**
+     * Relay targets against their bare broker on the same protocol (MQTT unless named), the peer against bare HiveMQ;
+     * "-" for the bare brokers themselves.
+     */
     private static String ratioToBare(String name, Map<String, Stats> values) {
-        String base = name.endsWith(" + Relay") || name.endsWith(" (WebSocket)")
-                ? name.substring(0, name.indexOf(' ')) + " bare" : name.equals("Mosquitto") ? "HiveMQ bare" : null;
-        if (base == null || !values.containsKey(base)) {
+        String base;
+        if (name.equals("Mosquitto")) {
+            base = "HiveMQ bare";
+        } else if (name.contains(" + Relay")) {
+            base = name.substring(0, name.indexOf(' ')) + " bare" + (name.endsWith(" (AMQP)") ? " (AMQP)" : "");
+        } else {
+            return "-";
+        }
+        if (!values.containsKey(base)) {
             return "-";
         }
         return String.format(Locale.ROOT, "%.2f", ratio(values, name, base));
@@ -451,16 +467,24 @@ public final class BenchMain {
         }
     }
 
-    /** A Relay target reached by an agent on its WebSocket gateway instead of by MQTT. */
-    private record WebSocketTarget(Target inner) implements Target {
+    /** A target reached another way than by MQTT: by an agent on the WebSocket gateway, or by AMQP 1.0. */
+    private record ViaTarget(Target inner, String via) implements Target {
+        static final String WEBSOCKET = "WebSocket";
+        static final String AMQP = "AMQP";
+
         @Override
         public String name() {
-            return inner.name() + " (WebSocket)";
+            return inner.name() + " (" + via + ")";
         }
 
         @Override
         public boolean relay() {
-            return true;
+            return inner.relay();
+        }
+
+        @Override
+        public java.net.URI amqp() {
+            return inner.amqp();
         }
 
         @Override

@@ -107,6 +107,12 @@ final class BrokerProcess implements Target {
     }
 
     @Override
+    public URI amqp() {
+        String amqp = endpoints.get("amqp");
+        return amqp == null ? null : URI.create(amqp);
+    }
+
+    @Override
     public String realm() {
         return endpoints.get("realm");
     }

@@ -12,6 +12,11 @@ interface Target extends AutoCloseable {
 
     URI mqtt();
 
+    /** The AMQP 1.0 endpoint (Artemis), else null. */
+    default URI amqp() {
+        return null;
+    }
+
     /** The realm connect tokens are made for (Relay only). */
     String realm();
 
