@@ -92,6 +92,19 @@ final class SqliteDatabase implements AutoCloseable {
         return mine.result();
     }
 
+    /** A RESTART checkpoint on the writing connection between two commits (see {@link SqliteCheckpointer}). */
+    void restartWal() {
+        lock.lock();
+        try (Statement statement = connection.createStatement()) {
+            ensureOpen("restarting the WAL");
+            statement.execute("PRAGMA wal_checkpoint(RESTART)");
+        } catch (SQLException e) {
+            throw failure("restarting the WAL", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Registers what to put back in memory if the write under way rolls back (its own failure or a failed commit of
      * its batch). Only inside {@link #write} work.

@@ -103,17 +103,18 @@ public final class SqliteRelayStore implements RelayStore {
         try {
             boolean wal = checkJournalMode(connection, name);
             SqliteSchema.migrate(connection, name);
+            SqliteDatabase db = new SqliteDatabase(name, connection, openConnection(options, name, "reading"));
             SqliteCheckpointer checkpointer = null;
             if (wal) {
                 try (var statement = connection.createStatement()) {
                     statement.execute("PRAGMA wal_autocheckpoint=0"); // SqliteCheckpointer does it off the commit path
+                    statement.execute("PRAGMA journal_size_limit=" + SqliteCheckpointer.RESTART_BYTES);
                 } catch (SQLException e) {
                     throw new StoreException("Relay store " + name + ": " + e.getMessage(), e);
                 }
-                checkpointer = new SqliteCheckpointer(name, openConnection(options, name, "checkpoint"));
+                checkpointer = new SqliteCheckpointer(name, openConnection(options, name, "checkpoint"), db::restartWal);
             }
-            SqliteRelayStore store = new SqliteRelayStore(new SqliteDatabase(name, connection,
-                    openConnection(options, name, "reading")), checkpointer);
+            SqliteRelayStore store = new SqliteRelayStore(db, checkpointer);
             LOG.info("Relay store {} open (schema version {})", name, SqliteSchema.CURRENT_VERSION);
             return store;
         } catch (RuntimeException e) {

@@ -70,7 +70,7 @@ class SqliteGroupCommitTest {
             ranOn.add(Thread.currentThread());
             insert("failing");
             db.onRollback(() -> undone.set(true));
-            insert("ok1"); // primary key violation after ok1, or before it: either way this write fails
+            insert("first"); // primary key violation: "first" was committed by the write before this batch
             insert("never");
             return null;
         }));
