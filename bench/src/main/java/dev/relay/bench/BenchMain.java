@@ -216,7 +216,7 @@ public final class BenchMain {
 
     private void drain(boolean mosquitto) throws Exception {
         DrainScenario scenario = quick ? new DrainScenario(20, 10) : new DrainScenario(1000, 100);
-        int rounds = 1;
+        int rounds = quick ? 1 : 2;
         section("3. Offline drain", scenario.describe(), rounds);
         Map<String, Stats> rates = new LinkedHashMap<>();
         Map<String, DrainScenario.Result> last = new LinkedHashMap<>();
