@@ -100,11 +100,12 @@ public final class SqliteRelayStore implements RelayStore {
         } catch (SQLException e) {
             throw new StoreException("Relay store " + name + ": opening failed: " + e.getMessage(), e);
         }
+        SqliteDatabase db = null;
+        SqliteCheckpointer checkpointer = null;
         try {
             boolean wal = checkJournalMode(connection, name);
             SqliteSchema.migrate(connection, name);
-            SqliteDatabase db = new SqliteDatabase(name, connection, openConnection(options, name, "reading"));
-            SqliteCheckpointer checkpointer = null;
+            db = new SqliteDatabase(name, connection, openConnection(options, name, "reading"));
             if (wal) {
                 try (var statement = connection.createStatement()) {
                     statement.execute("PRAGMA wal_autocheckpoint=0"); // SqliteCheckpointer does it off the commit path
@@ -118,9 +119,16 @@ public final class SqliteRelayStore implements RelayStore {
             LOG.info("Relay store {} open (schema version {})", name, SqliteSchema.CURRENT_VERSION);
             return store;
         } catch (RuntimeException e) {
+            if (checkpointer != null) {
+                checkpointer.close();
+            }
             try {
-                connection.close();
-            } catch (SQLException suppressed) {
+                if (db != null) {
+                    db.close(); // both of its connections
+                } else {
+                    connection.close();
+                }
+            } catch (SQLException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
