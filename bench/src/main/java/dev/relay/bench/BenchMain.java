@@ -72,7 +72,8 @@ public final class BenchMain {
 
     /**
      * Runs the scenarios named by their numbers in {@code scenarios} ("12345" for all); 0 when every measurement
-     * completed (no timing goal is judged here), else 1.
+     * completed (no timing goal is judged here), else 1; a quick run returns 1 only by throwing (a scenario that
+     * cannot run), since whether messages arrive before a deadline depends on timing.
      */
     public static int run(boolean quick, String scenarios, Path out, PrintStream console) throws Exception {
         BenchMain bench = new BenchMain(quick, scenarios, out == null ? defaultOut(quick) : out, console);
@@ -116,6 +117,13 @@ public final class BenchMain {
                 .writeValueAsString(json));
         Files.writeString(out.resolve("results.md"), markdown.toString());
         console.println("Results: " + out.resolve("results.md") + ", results.json and *.png in " + out);
+        if (!allOk && quick) {
+            // Whether everything arrives before a deadline depends on timing, and CI judges no timing: a quick run
+            // fails only when a scenario cannot run at all (an exception).
+            console.println("Some measurements were incomplete (INCOMPLETE or 'late or lost' above); a quick run does"
+                    + " not fail on that, a full run does.");
+            return 0;
+        }
         return allOk ? 0 : 1;
     }
 
