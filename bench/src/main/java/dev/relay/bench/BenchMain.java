@@ -516,13 +516,13 @@ public final class BenchMain {
         }
 
         @Override
-        public long residentBytes() {
-            return inner.residentBytes();
+        public long pid() {
+            return inner.pid();
         }
 
         @Override
-        public long diskBytes() {
-            return inner.diskBytes();
+        public java.nio.file.Path dataFolder() {
+            return inner.dataFolder();
         }
 
         @Override

@@ -114,13 +114,13 @@ final class MosquittoProcess implements Target {
     }
 
     @Override
-    public long residentBytes() {
-        return ProcessMemory.residentBytes(process.pid());
+    public long pid() {
+        return process.pid();
     }
 
     @Override
-    public long diskBytes() {
-        return ProcessMemory.folderBytes(data);
+    public Path dataFolder() {
+        return data;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.relay.bench;
 
 import java.net.URI;
+import java.nio.file.Path;
 
 /** A system under test: a broker in a process of its own, with or without Relay, or an outside peer. */
 interface Target extends AutoCloseable {
@@ -26,11 +27,21 @@ interface Target extends AutoCloseable {
     /** Heap in use after a full GC, in bytes, or -1 where the broker is not a JVM. */
     long heapUsedAfterGc();
 
+    /** The broker's process id. */
+    long pid();
+
+    /** The broker's data folder. */
+    Path dataFolder();
+
     /** Resident memory of the broker process, in bytes (from /proc). */
-    long residentBytes();
+    default long residentBytes() {
+        return ProcessMemory.residentBytes(pid());
+    }
 
     /** Bytes in the broker's data folder. */
-    long diskBytes();
+    default long diskBytes() {
+        return ProcessMemory.folderBytes(dataFolder());
+    }
 
     @Override
     void close();
