@@ -33,7 +33,13 @@ final class BrokerProcess implements Target {
 
     static BrokerProcess start(String broker, boolean bare, Map<String, String> relayProperties, String heap)
             throws IOException {
-        Path data = Files.createTempDirectory("relay-bench-" + broker + (bare ? "-bare-" : "-relay-"));
+        return start(broker, bare, relayProperties, heap,
+                Files.createTempDirectory("relay-bench-" + broker + (bare ? "-bare-" : "-relay-")));
+    }
+
+    /** As above, on the data folder {@code data}: a folder a killed broker left behind is resumed. */
+    static BrokerProcess start(String broker, boolean bare, Map<String, String> relayProperties, String heap,
+                               Path data) throws IOException {
         // Brokers log warnings only, to a file: logging must cost neither side of a comparison anything.
         Path logback = data.resolve("logback.xml");
         Files.writeString(logback, """
@@ -136,6 +142,16 @@ final class BrokerProcess implements Target {
     @Override
     public Path dataFolder() {
         return data;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye to the clients. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

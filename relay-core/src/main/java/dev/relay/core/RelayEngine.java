@@ -57,6 +57,8 @@ public final class RelayEngine implements AutoCloseable {
     private final SystemRequests systemRequests;
     private final SecureRandom random = new SecureRandom();
     private volatile BrokerSessions brokerSessions = BrokerSessions.ALWAYS;
+    /** When this engine (and so its broker) started: records older than this may predate a broker crash. */
+    private final long startedAtMillis;
 
     RelayEngine(RelayConfig config, RelayStore store, RelayKeyPair relayKey, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -66,6 +68,7 @@ public final class RelayEngine implements AutoCloseable {
         this.rateLimiter = new TokenBucketRateLimiter(config.sendBurst(), config.sendsPerMinute(), Duration.ofMinutes(1),
                 () -> clock.millis() * 1_000_000L);
         this.systemRequests = new SystemRequests(config, store, relayKey, keyIds, clock);
+        this.startedAtMillis = clock.millis();
     }
 
     /**
@@ -314,7 +317,7 @@ public final class RelayEngine implements AutoCloseable {
                         envelope.kind().wireName() + " " + envelope.id() + " bytes=" + envelope.bodyLength()),
                 park ? json : null);
         if (!fresh) {
-            return new PublishOutcome.Duplicate(envelope);
+            return repeatOf(sender, recipient, envelope, expiresAt, now);
         }
         if (isReceipt) {
             recordReceipt(sender, answered, now);
@@ -323,6 +326,25 @@ public final class RelayEngine implements AutoCloseable {
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
+    }
+
+    /**
+     * A repeat of an envelope this relay accepted for a broker queue (SPEC §10.8): a duplicate, unless it was signed
+     * before this relay started and the relay has not seen it handed to its recipient. The relay records before the
+     * broker stores, so a broker killed in between acknowledged nothing and kept nothing, and the sender's re-send is
+     * the only copy left: it is routed again. Within one run the broker has the first copy, so a repeat is not
+     * delivered twice. Recipients de-duplicate anyway (§3.8), and only the sender can repeat its envelope.
+     */
+    private PublishOutcome repeatOf(KeyId sender, KeyId recipient, Envelope envelope, long expiresAt, long now) {
+        if (envelope.ts() < startedAtMillis && expiresAt > now) {
+            MessageRecord earlier = store.message(sender.toString(), envelope.id()).orElse(null);
+            if (earlier != null && earlier.state() == DeliveryState.SENT
+                    && earlier.recipient().equals(recipient.toString()) && earlier.tsMs() == envelope.ts()) {
+                return new PublishOutcome.Deliver(recipient, envelope,
+                        Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
+            }
+        }
+        return new PublishOutcome.Duplicate(envelope);
     }
 
     /** Rule 3 of SPEC §5.4: a reply to a live message the recipient itself sent to this sender. */

@@ -274,6 +274,27 @@ class PublishDecisionTest extends EngineTestSupport {
     }
 
     @Test
+    void aRepeatAfterARestartIsRoutedAgainUntilTheRelaySeesItDelivered() {
+        Envelope sent = sign(message(bob), alice);
+        delivered(publish(alice, bob, sent));
+        clock.advanceSeconds(5);
+        // The broker (and its relay) restarted: the broker may have died after the relay recorded the message.
+        RelayEngine restarted = engineWith(config());
+        PublishOutcome repeat = restarted.onPublish(alice.keyId(), inboxOf(bob), sent.toJson());
+        assertThat(delivered(repeat).envelope()).isEqualTo(sent);
+        assertThat(audit("message.sent")).as("recorded once").hasSize(1);
+
+        restarted.markDelivered(id(alice), sent.id());
+        assertThat(restarted.onPublish(alice.keyId(), inboxOf(bob), sent.toJson()))
+                .as("handed to its recipient: a duplicate").isInstanceOf(PublishOutcome.Duplicate.class);
+
+        Envelope signedAfterTheRestart = sign(message(bob), alice);
+        delivered(restarted.onPublish(alice.keyId(), inboxOf(bob), signedAfterTheRestart.toJson()));
+        assertThat(restarted.onPublish(alice.keyId(), inboxOf(bob), signedAfterTheRestart.toJson()))
+                .as("within one run the broker has the first copy").isInstanceOf(PublishOutcome.Duplicate.class);
+    }
+
+    @Test
     void envelopeFromTheRelayKeyIsAdmittedWhateverThePolicy() {
         result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
         Envelope notice = sign(message(bob), relayKey);
