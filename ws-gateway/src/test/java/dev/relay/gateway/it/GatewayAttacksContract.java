@@ -178,9 +178,7 @@ abstract class GatewayAttacksContract {
 
             // A genuine envelope of the victim's correspondent (sent to the attacker), sent on by the attacker.
             Envelope genuine = witness.sender.send(attacker, "for the attacker only");
-            JsonNode received = client.next("message");
-            assertThat(WsClient.envelopeOf(received)).isEqualTo(genuine);
-            client.ack(received.get("delivery").asLong());
+            assertThat(nextSkippingErrorEnvelopes(client)).isEqualTo(genuine);
             client.sendEnvelope("relayed", genuine);
             JsonNode relayed = client.next("error");
             assertThat(relayed.get("code").asText()).isEqualTo("sender_mismatch");
@@ -298,36 +296,49 @@ abstract class GatewayAttacksContract {
                 for (int i = 0; i < 60 && refused == null; i++) {
                     client.sendEnvelope("spend-" + i, message(attacker, sink, "spend " + i));
                     refused = answer(client);
-                    if (refused != null) {
-                        assertThat(refused.get("code").asText()).isEqualTo("rate_limited");
-                    }
                 }
                 assertThat(refused).as("the relay's send budget ran out").isNotNull();
+                assertThat(refused.get("code").asText()).isEqualTo("rate_limited");
+                assertThat(refused.get("retry_after").asLong()).isPositive();
             }
             // Each reconnect has a fresh gateway frame budget, but the relay's budget is per identity.
             long start = System.nanoTime();
             int accepted = 0;
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < 3; round++) {
                 try (WsClient client = agent(attacker)) {
-                    boolean limited = false;
-                    for (int i = 0; i < 3; i++) {
+                    JsonNode error = null;
+                    for (int i = 0; i < 5 && error == null; i++) {
                         client.sendEnvelope("again-" + round + "-" + i, message(attacker, sink, "again " + i));
-                        JsonNode error = answer(client);
+                        error = answer(client);
                         if (error == null) {
                             accepted++;
-                        } else {
-                            assertThat(error.get("code").asText()).isEqualTo("rate_limited");
-                            assertThat(error.path("retry_after").asLong(1)).isPositive();
-                            limited = true;
                         }
                     }
-                    assertThat(limited).as("round %d rate limited", round).isTrue();
+                    assertThat(error).as("round %d rate limited", round).isNotNull();
+                    assertThat(error.get("code").asText()).isEqualTo("rate_limited");
+                    assertThat(error.get("retry_after").asLong()).isPositive();
                 }
             }
             // 30 per minute refill: no more than the refill over the elapsed time (plus one for rounding).
             double seconds = (System.nanoTime() - start) / 1e9;
             assertThat(accepted).as("accepted in %.1f s", seconds).isLessThanOrEqualTo((int) (seconds / 2) + 1);
             witness.assertUnharmed();
+        }
+    }
+
+    /**
+     * The next envelope delivered to {@code client} (acknowledged), passing over the relay's error envelopes: on
+     * Artemis a refused send also puts one into the sender's inbox (SPEC §10.9).
+     */
+    private static Envelope nextSkippingErrorEnvelopes(WsClient client) throws Exception {
+        while (true) {
+            JsonNode message = client.next("message");
+            assertThat(message).as("a message").isNotNull();
+            Envelope envelope = WsClient.envelopeOf(message);
+            client.ack(message.get("delivery").asLong());
+            if (envelope.kind() != Kind.ERROR) {
+                return envelope;
+            }
         }
     }
 

