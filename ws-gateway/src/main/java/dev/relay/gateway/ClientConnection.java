@@ -43,6 +43,8 @@ final class ClientConnection {
     private static final int MAX_REMEMBERED_ERRORS = 64;
     /** How long Artemis' relay stays silent after a rate_limited error envelope (SPEC §10.9: one a minute). */
     private static final long RATE_ERROR_SILENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How far the broker's clock may be from the gateway's for an error envelope to count as fresh. */
+    private static final long MAX_CLOCK_DIFFERENCE_MILLIS = 10_000;
 
     enum State { AWAIT_AUTH, CONNECTING, OPEN, CLOSED }
 
@@ -67,7 +69,6 @@ final class ClientConnection {
     private final LinkedHashMap<String, SeenError> seenErrors = new LinkedHashMap<>();
     /** Error envelopes without in_reply_to (the relay does not parse rate-limited or oversized envelopes). */
     private final ArrayDeque<SeenError> uncorrelatedErrors = new ArrayDeque<>();
-    private long rateLimitedSeenNanos;
     private State state = State.AWAIT_AUTH;
     private String challengeNonce;
     private String keyId;
@@ -425,10 +426,15 @@ final class ClientConnection {
             return;
         }
         long now = System.nanoTime();
-        if ("rate_limited".equals(code)) {
-            rateLimitedSeenNanos = now;
-        }
         if (header.inReplyTo() == null) {
+            // Only a fresh one: an old error envelope delivered again (never acknowledged) explains nothing new.
+            long window = config.refusalCorrelationWindow.toMillis() + MAX_CLOCK_DIFFERENCE_MILLIS;
+            if (header.ts() == null || Math.abs(System.currentTimeMillis() - header.ts()) > window) {
+                return;
+            }
+            if ("rate_limited".equals(code)) {
+                context.registry().rateLimited(keyId, now);
+            }
             Map.Entry<String, AwaitedError> oldest = null;
             for (Map.Entry<String, AwaitedError> entry : awaitedErrors.entrySet()) {
                 if (oldest == null || entry.getValue().deadlineNanos() < oldest.getValue().deadlineNanos()) {
@@ -541,7 +547,7 @@ final class ClientConnection {
             Map.Entry<String, AwaitedError> entry = it.next();
             if (now > entry.getValue().deadlineNanos()) {
                 it.remove();
-                if (rateLimitedSeenNanos != 0 && now - rateLimitedSeenNanos < RATE_ERROR_SILENCE_NANOS) {
+                if (context.registry().rateLimitedWithin(keyId, now, RATE_ERROR_SILENCE_NANOS)) {
                     // Artemis' relay sends one rate_limited error envelope a minute per identity and an envelope
                     // for every other refusal (SPEC §10.9): a refusal without one in this minute is rate_limited.
                     refuse("rate_limited", "retry_after=1; the relay's send budget of this identity is exhausted",
