@@ -476,6 +476,74 @@ class GatewayAttacksIT {
     }
 
     @Test
+    void socketsThatNeverBecomeClientsAreDropped() throws Exception {
+        try (RelayGateway gateway = broker.startGateway(b -> b.handshakesPerWindow(1000)
+                .authTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(2)));
+             AttackWitness witness = AttackWitness.prepare(broker, gateway)) {
+            long before = gateway.metrics().tcpConnections();
+            // Slowloris: a connection that says nothing, an HTTP request that never ends, and one that drips a header
+            // line every second; and an idle keep-alive connection after a complete /health request.
+            java.net.Socket silent = connect(gateway);
+            java.net.Socket partial = connect(gateway);
+            write(partial, "GET " + gateway.config().path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+            java.net.Socket dripping = connect(gateway);
+            write(dripping, "GET " + gateway.config().path + " HTTP/1.1\r\n");
+            java.net.Socket keepAlive = connect(gateway);
+            write(keepAlive, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            List<java.net.Socket> sockets = List.of(silent, partial, dripping, keepAlive);
+            try {
+                assertThat(gateway.metrics().tcpConnections()).isEqualTo(before + 4);
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                for (int i = 0; System.nanoTime() < deadline && gateway.metrics().tcpConnections() > before; i++) {
+                    try {
+                        write(dripping, "X-Drip-" + i + ": 1\r\n");
+                    } catch (java.io.IOException cut) {
+                        // dropped already
+                    }
+                    Thread.sleep(1000);
+                }
+                assertThat(gateway.metrics().tcpConnections()).as("TCP connections left").isEqualTo(before);
+                for (java.net.Socket socket : sockets) {
+                    socket.setSoTimeout(2000);
+                    assertThat(readToEnd(socket)).as("the gateway ended the connection").isTrue();
+                }
+            } finally {
+                for (java.net.Socket socket : sockets) {
+                    socket.close();
+                }
+            }
+            witness.assertUnharmed();
+        }
+    }
+
+    private static java.net.Socket connect(RelayGateway gateway) throws java.io.IOException {
+        java.net.Socket socket = new java.net.Socket();
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()), 5000);
+        return socket;
+    }
+
+    private static void write(java.net.Socket socket, String text) throws java.io.IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+    }
+
+    /** True if the peer ended the connection (end of stream or reset), false if it is still open. */
+    private static boolean readToEnd(java.net.Socket socket) throws java.io.IOException {
+        try {
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[4096];
+            while (in.read(buffer) >= 0) {
+                // the /health answer
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.net.SocketException reset) {
+            return true;
+        }
+    }
+
+    @Test
     void aHandshakeFloodIsRefusedWith429WhileOpenSessionsKeepWorking() throws Exception {
         Duration window = Duration.ofSeconds(3);
         try (RelayGateway gateway = broker.startGateway(b -> b.handshakesPerWindow(6).handshakeWindow(window));
