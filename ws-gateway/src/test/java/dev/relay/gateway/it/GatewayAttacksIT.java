@@ -103,6 +103,74 @@ class GatewayAttacksIT {
         }
     }
 
+    @Test
+    void aChallengeAnswerPresentedOnAnotherConnectionOpensNothingAndBurnsNothing() throws Exception {
+        try (RelayGateway gateway = gateway(); AttackWitness witness = AttackWitness.prepare(broker, gateway);
+             WsClient victimConnection = WsClient.open(gateway.uri());
+             WsClient attackerConnection = WsClient.open(gateway.uri())) {
+            String victimNonce = victimConnection.next("challenge").get("nonce").asText();
+            String attackerNonce = attackerConnection.next("challenge").get("nonce").asText();
+            assertThat(attackerNonce).isNotEqualTo(victimNonce);
+            // The victim's answer, intercepted and presented on the attacker's connection first.
+            String victimAnswer = victimConnection.authFrame(witness.victim, broker.realm(), victimNonce, null);
+            attackerConnection.send(victimAnswer);
+            assertClosed(attackerConnection, 4401, "bad_credentials");
+            // The gateway refused it without asking the broker: the token is unspent and works where it belongs.
+            victimConnection.send(victimAnswer);
+            JsonNode welcome = victimConnection.next("welcome");
+            assertThat(welcome).as("victim's welcome (closed: %s)", victimConnection.closed().getNow(null))
+                    .isNotNull();
+            assertThat(welcome.get("key_id").asText()).isEqualTo(witness.victimId());
+            victimConnection.close();
+            witness.assertUnharmed();
+        }
+    }
+
+    @Test
+    void framesPipelinedBeforeTheWelcomeAreBoundedAndCannotAuthenticateAgain() throws Exception {
+        RelayKeyPair attacker = RelayKeyPair.generate();
+        try (RelayGateway gateway = gateway(); AttackWitness witness = AttackWitness.prepare(broker, gateway);
+             WsClient client = WsClient.open(gateway.uri())) {
+            String nonce = client.next("challenge").get("nonce").asText();
+            // Its own auth, then at once a second auth that names the victim and 30 pings, all before the welcome.
+            client.send(client.authFrame(attacker, broker.realm(), nonce, null));
+            ObjectNode second = (ObjectNode) Json.MAPPER.readTree(client.authFrame(attacker, broker.realm(), nonce,
+                    null));
+            second.put("key_id", witness.victimId()).put("ref", "second-auth");
+            client.send(second.toString());
+            for (int i = 0; i < 30; i++) {
+                client.send("{\"type\":\"ping\",\"ref\":\"p" + i + "\"}");
+            }
+            JsonNode welcome = client.next("welcome");
+            assertThat(welcome.get("key_id").asText()).isEqualTo(attacker.keyId().toString());
+            // Up to 16 frames wait for the welcome and more are refused: every ping gets an answer either way.
+            int pongs = 0;
+            int refused = 0;
+            JsonNode secondAuth = null;
+            while (pongs + refused + (secondAuth == null ? 0 : 1) < 31) {
+                JsonNode pong = client.next("pong", Duration.ofMillis(200));
+                if (pong != null) {
+                    pongs++;
+                    continue;
+                }
+                JsonNode error = client.next("error", Duration.ofMillis(200));
+                assertThat(error).as("answer %d of 31 (%d pongs, %d refused)", pongs + refused + 1, pongs, refused)
+                        .isNotNull();
+                assertThat(error.get("code").asText()).isEqualTo("bad_frame");
+                if ("second-auth".equals(error.path("ref").asText())) {
+                    assertThat(secondAuth).as("one answer to the second auth").isNull();
+                    secondAuth = error;
+                } else {
+                    refused++;
+                }
+            }
+            assertThat(secondAuth.get("message").asText()).isEqualTo("already authenticated");
+            assertThat(gateway.sessionsOf(witness.victimId())).isZero();
+            assertStillServed(client);
+            witness.assertUnharmed();
+        }
+    }
+
     // ---------------------------------------------------------------- frames
 
     @Test
