@@ -103,7 +103,7 @@ final class EnvelopeRoutes {
         }
     }
 
-    /** The string {@code kind}, {@code in_reply_to}, {@code body} and the integer {@code ts}: for refusal correlation. */
+    /** String {@code kind}, {@code in_reply_to} and {@code body}, integer {@code ts}: for refusal correlation. */
     record Header(String kind, String inReplyTo, String body, Long ts) {
     }
 

@@ -47,7 +47,7 @@ abstract class GatewayAttacksContract {
         gateway.close();
     }
 
-    /** The code a refused CONNECT reaches the WebSocket with: the relay's, or bad_credentials on Artemis (SPEC §13.2). */
+    /** The code of a refused CONNECT as the WebSocket sees it: the relay's, or bad_credentials on Artemis (§13.2). */
     String connectCode(String relayCode) {
         return broker().reasonStrings() ? relayCode : "bad_credentials";
     }

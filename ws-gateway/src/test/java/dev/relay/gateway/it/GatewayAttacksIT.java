@@ -105,23 +105,23 @@ class GatewayAttacksIT {
 
     @Test
     void aChallengeAnswerPresentedOnAnotherConnectionOpensNothingAndBurnsNothing() throws Exception {
-        try (RelayGateway gateway = gateway(); AttackWitness witness = AttackWitness.prepare(broker, gateway);
-             WsClient victimConnection = WsClient.open(gateway.uri());
-             WsClient attackerConnection = WsClient.open(gateway.uri())) {
-            String victimNonce = victimConnection.next("challenge").get("nonce").asText();
-            String attackerNonce = attackerConnection.next("challenge").get("nonce").asText();
-            assertThat(attackerNonce).isNotEqualTo(victimNonce);
-            // The victim's answer, intercepted and presented on the attacker's connection first.
-            String victimAnswer = victimConnection.authFrame(witness.victim, broker.realm(), victimNonce, null);
-            attackerConnection.send(victimAnswer);
-            assertClosed(attackerConnection, 4401, "bad_credentials");
-            // The gateway refused it without asking the broker: the token is unspent and works where it belongs.
-            victimConnection.send(victimAnswer);
-            JsonNode welcome = victimConnection.next("welcome");
-            assertThat(welcome).as("victim's welcome (closed: %s)", victimConnection.closed().getNow(null))
-                    .isNotNull();
-            assertThat(welcome.get("key_id").asText()).isEqualTo(witness.victimId());
-            victimConnection.close();
+        try (RelayGateway gateway = gateway(); AttackWitness witness = AttackWitness.prepare(broker, gateway)) {
+            try (WsClient victimConnection = WsClient.open(gateway.uri());
+                 WsClient attackerConnection = WsClient.open(gateway.uri())) {
+                String victimNonce = victimConnection.next("challenge").get("nonce").asText();
+                String attackerNonce = attackerConnection.next("challenge").get("nonce").asText();
+                assertThat(attackerNonce).isNotEqualTo(victimNonce);
+                // The victim's answer, intercepted and presented on the attacker's connection first.
+                String victimAnswer = victimConnection.authFrame(witness.victim, broker.realm(), victimNonce, null);
+                attackerConnection.send(victimAnswer);
+                assertClosed(attackerConnection, 4401, "bad_credentials");
+                // The gateway refused it without asking the broker: the token is unspent and works where it belongs.
+                victimConnection.send(victimAnswer);
+                JsonNode welcome = victimConnection.next("welcome");
+                assertThat(welcome).as("victim's welcome (closed: %s)", victimConnection.closed().getNow(null))
+                        .isNotNull();
+                assertThat(welcome.get("key_id").asText()).isEqualTo(witness.victimId());
+            }
             witness.assertUnharmed();
         }
     }

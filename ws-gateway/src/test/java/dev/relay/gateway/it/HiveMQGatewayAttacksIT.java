@@ -4,7 +4,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The gateway attacks the broker's relay decides, on embedded HiveMQ CE with the Relay extension and Relay's default limits. */
+/** The gateway attacks the broker's relay decides, on embedded HiveMQ CE with the extension and default limits. */
 class HiveMQGatewayAttacksIT extends GatewayAttacksContract {
     private static BrokerUnderTest broker;
 
