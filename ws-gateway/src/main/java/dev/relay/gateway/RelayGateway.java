@@ -53,6 +53,7 @@ public final class RelayGateway implements AutoCloseable {
     private final GatewayContext context;
     private final HandshakeGuard guard;
     private final WriteStallWatchdog watchdog;
+    private final IdleSocketWatchdog idleSockets;
     private final GatewayContainer container;
     private final HttpServer server;
     private final NetworkListener listener;
@@ -70,6 +71,7 @@ public final class RelayGateway implements AutoCloseable {
                 new SessionRegistry(config.maxSessionsPerIdentity), scheduler, new SecureRandom());
         this.guard = new HandshakeGuard(context);
         this.watchdog = new WriteStallWatchdog(config.writeStallTimeout);
+        this.idleSockets = new IdleSocketWatchdog(config.authTimeout, config.idleTimeout);
         context.metrics().tcpConnections(watchdog::tracked);
         this.brokerProbe = new BrokerProbe(config.brokerUri);
         this.container = new GatewayContainer();
@@ -91,7 +93,7 @@ public final class RelayGateway implements AutoCloseable {
         listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
         listener.registerAddOn(new WebSocketAddOn(container, ""));
         TCPNIOTransport transport = listener.getTransport();
-        transport.getConnectionMonitoringConfig().addProbes(watchdog);
+        transport.getConnectionMonitoringConfig().addProbes(watchdog, idleSockets);
         server.addListener(listener);
         server.getServerConfiguration().addHttpHandler(new HealthHandler(), "/health");
         server.getServerConfiguration().addHttpHandler(new MetricsHandler(), "/metrics");
@@ -102,6 +104,7 @@ public final class RelayGateway implements AutoCloseable {
         RelayGateway gateway = new RelayGateway(config);
         gateway.server.start();
         gateway.context.scheduler().scheduleWithFixedDelay(gateway.watchdog::check, 1, 1, TimeUnit.SECONDS);
+        gateway.context.scheduler().scheduleWithFixedDelay(gateway.idleSockets::check, 1, 1, TimeUnit.SECONDS);
         LOG.info("Relay WebSocket gateway listening on {} (realm {}, broker {})", gateway.uri(), config.realm,
                 config.brokerUri);
         return gateway;
