@@ -2,6 +2,7 @@ package dev.relay.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.core.store.sqlite.SqliteRelayStore;
@@ -64,6 +65,14 @@ class SystemRequestsFuzzTests {
     }
 
     @FuzzTest(maxDuration = "30s")
+    @DictionaryEntries({"\"op\"", "\"args\"", "\"relay.info\"", "\"policy.get\"", "\"policy.set\"",
+            "\"policy.add\"", "\"policy.remove\"", "\"profile.set\"", "\"profile.get\"", "\"discover\"",
+            "\"presence.get\"", "\"thread.history\"", "\"owner\"", "\"mode\"", "\"allow\"", "\"block\"",
+            "\"list\"", "\"keys\"", "\"card\"", "\"key_id\"", "\"key_ids\"", "\"tag\"", "\"capability\"",
+            "\"text\"", "\"limit\"", "\"cursor\"", "\"thread_id\"", "\"before\"", "\"name\"",
+            "\"description\"", "\"capabilities\"", "\"tags\"", "\"visibility\"", "\"version\"", "\"public\"",
+            "\"private\"", "\"allowlist\"", "\"blocklist\"", "\"open\"", "\"closed\"",
+            "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"", "\"PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw\""})
     void answerIsTotal(byte[] body) throws Exception {
         Envelope request;
         try {

@@ -2,6 +2,7 @@ package dev.relay.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
@@ -16,6 +17,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class EnvelopeParserFuzzTests {
 
     @FuzzTest(maxDuration = "30s")
+    @DictionaryEntries({"\"v\"", "\"id\"", "\"kind\"", "\"from\"", "\"to\"", "\"ts\"", "\"expires_in\"",
+            "\"thread_id\"", "\"in_reply_to\"", "\"seq\"", "\"content_type\"", "\"body\"", "\"sig\"",
+            "\"message\"", "\"receipt\"", "\"stream\"", "\"request\"", "\"response\"", "\"error\"", "\"sys\"",
+            "9007199254740991", "2147483647", "\\u0000", "\\ud800"})
     void parseIsTotal(byte[] payload) throws RelayException {
         Envelope envelope;
         try {
