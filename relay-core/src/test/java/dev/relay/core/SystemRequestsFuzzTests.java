@@ -30,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The input is the raw request body. Seeds ({@code SystemRequestsFuzzTestsInputs/answerIsTotal/}) hold one valid
  * request per operation plus near misses; they run in every build.
+ *
+ * <p>Fuzz it (30 s, or as long as {@code JAZZER_MAX_DURATION} says, e.g. {@code 10m}); a finding fails the build and
+ * is written as {@code crash-<sha1>} into the inputs directory, where it then runs in every build:
+ * {@code JAZZER_FUZZ=1 ./mvnw -B test -pl relay-core -am -Dtest='SystemRequestsFuzzTests#answerIsTotal' -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class SystemRequestsFuzzTests {
     /** RFC 8032 test key 1 (key id {@code 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo}): seeds name it as owner. */

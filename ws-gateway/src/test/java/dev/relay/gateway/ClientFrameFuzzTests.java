@@ -20,6 +20,10 @@ import java.nio.charset.StandardCharsets;
  * <p>The input is the frame text as UTF-8 (what Tyrus hands the gateway). Seeds
  * ({@code ClientFrameFuzzTestsInputs/parseIsTotal/}) are frames of every type plus near misses; they run in every
  * build.
+ *
+ * <p>Fuzz it (30 s, or as long as {@code JAZZER_MAX_DURATION} says, e.g. {@code 10m}); a finding fails the build and
+ * is written as {@code crash-<sha1>} into the inputs directory, where it then runs in every build:
+ * {@code JAZZER_FUZZ=1 ./mvnw -B package -pl ws-gateway -am -Dtest='ClientFrameFuzzTests#parseIsTotal' -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class ClientFrameFuzzTests {
 

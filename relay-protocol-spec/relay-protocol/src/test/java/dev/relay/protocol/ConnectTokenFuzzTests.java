@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
  * credentials code; anything else (NPE, NumberFormatException, StackOverflowError...) or a hang is a finding.
  *
  * <p>Input layout: {@code username LF password} (UTF-8; no LF means an empty username), so that seeds are written by
- * hand. The seeds in {@code ConnectTokenFuzzTestsInputs/verifyIsTotal/} run in every build; fuzz with
- * {@code JAZZER_FUZZ=1} (see the module's fuzzing notes in the fuzz test commits).
+ * hand. The seeds in {@code ConnectTokenFuzzTestsInputs/verifyIsTotal/} run in every build.
+ *
+ * <p>Fuzz it (30 s, or as long as {@code JAZZER_MAX_DURATION} says, e.g. {@code 10m}); a finding fails the build and
+ * is written as {@code crash-<sha1>} into the inputs directory, where it then runs in every build:
+ * {@code JAZZER_FUZZ=1 ./mvnw -B test -pl relay-protocol-spec/relay-protocol -Dtest='ConnectTokenFuzzTests#verifyIsTotal' -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class ConnectTokenFuzzTests {
     /** The realm and clock of {@code vectors/connect-tokens.json}, so that its tokens verify and the fuzzer sees the success path. */

@@ -13,6 +13,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  *
  * <p>The input is the raw payload. Seeds ({@code EnvelopeParserFuzzTestsInputs/parseIsTotal/}) are the valid
  * envelopes of {@code vectors/envelopes.json} (they verify) and some near misses; they run in every build.
+ *
+ * <p>Fuzz it (30 s, or as long as {@code JAZZER_MAX_DURATION} says, e.g. {@code 10m}); a finding fails the build and
+ * is written as {@code crash-<sha1>} into the inputs directory, where it then runs in every build:
+ * {@code JAZZER_FUZZ=1 ./mvnw -B test -pl relay-protocol-spec/relay-protocol -Dtest='EnvelopeParserFuzzTests#parseIsTotal' -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class EnvelopeParserFuzzTests {
 
