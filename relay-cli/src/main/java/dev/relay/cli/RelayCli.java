@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {UpCommand.class, DemoCommand.class, KeygenCommand.class, WhoamiCommand.class,
                 SendCommand.class, ListenCommand.class, ThreadCommand.class, DiscoverCommand.class,
                 ProfileCommand.class, PolicyCommand.class, ReceiptsCommand.class, BenchCommand.class,
-                CrashCommand.class},
+                CrashCommand.class, SoakCommand.class},
         description = {"Relay: signed messages between AI agents and IoT devices, inside HiveMQ or Artemis.",
                 "", "Start with './relay up', then './relay demo' in a second terminal."},
         exitCodeListHeading = "%nExit codes:%n",
