@@ -39,7 +39,7 @@ final class RawMqtt5 implements AutoCloseable {
         }
     }
 
-    /** An acknowledgement (CONNACK, PUBACK, SUBACK, DISCONNECT): reason codes and the reason string if any. */
+    /** An acknowledgement (CONNACK, PUBACK, PUBREC, SUBACK, DISCONNECT): reason codes and the reason string if any. */
     record Ack(int type, List<Integer> reasonCodes, String reasonString, int topicAliasMaximum) {
         int reasonCode() {
             return reasonCodes.isEmpty() ? 0 : reasonCodes.get(0);
@@ -80,6 +80,14 @@ final class RawMqtt5 implements AutoCloseable {
 
     /** PUBLISH QoS 1 with an optional topic alias ({@code topic} may be empty when the alias is known). */
     Ack publish(String topic, Integer topicAlias, byte[] payload, boolean retain) throws IOException {
+        return publish(topic, topicAlias, payload, retain, 1);
+    }
+
+    /**
+     * PUBLISH QoS 1 (answer: PUBACK) or QoS 2 (answer: PUBREC; a refusing PUBREC ends the flow, after an accepting one
+     * the caller would have to send PUBREL, which this client does not).
+     */
+    Ack publish(String topic, Integer topicAlias, byte[] payload, boolean retain, int qos) throws IOException {
         int packetId = nextPacketId++;
         Buffer body = new Buffer();
         body.string(topic);
@@ -90,8 +98,8 @@ final class RawMqtt5 implements AutoCloseable {
         }
         body.properties(properties);
         body.bytes(payload);
-        write(0x32 | (retain ? 1 : 0), body);
-        return ack(read(4));
+        write(0x30 | (qos << 1) | (retain ? 1 : 0), body);
+        return ack(read(qos == 2 ? 5 : 4));
     }
 
     /** One SUBSCRIBE with several filters (QoS 1, the given option bits) and an optional subscription identifier. */
@@ -235,7 +243,7 @@ final class RawMqtt5 implements AutoCloseable {
         if (type == 2) {
             reader.u8();
             codes.add(reader.u8());
-        } else if (type == 4) {
+        } else if (type == 4 || type == 5) {
             reader.u16();
             codes.add(reader.remaining() > 0 ? reader.u8() : 0);
         } else if (type == 14) {
