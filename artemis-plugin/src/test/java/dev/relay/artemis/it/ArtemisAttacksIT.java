@@ -1,87 +1,117 @@
 package dev.relay.artemis.it;
 
 import dev.relay.tck.AttackSuite;
+import dev.relay.tck.RateLimitAttackSuite;
 import dev.relay.tck.RelayBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The kit's attack suite against the Artemis plugin, over AMQP 1.0, MQTT 5, MQTT 3.1.1 and STOMP. A second broker runs
- * with the suite's small send budget for the rate-limit attacks.
+ * The kit's attack suites against the Artemis plugin, over AMQP 1.0, MQTT 5, MQTT 3.1.1 and STOMP. Only one Relay
+ * plugin can run in a JVM, so the two brokers take turns: {@link WithDefaultLimits} runs {@link AttackSuite} on a
+ * broker with default settings, then {@link WithASmallSendBudget} runs {@link RateLimitAttackSuite} on one started with
+ * its small limit (JUnit finishes one nested class, {@code @AfterAll} included, before it starts the next).
  */
 class ArtemisAttacksIT {
-    private static RelayArtemis broker;
-    private static RelayArtemis rateLimited;
 
-    @BeforeAll
-    static void start() {
-        broker = RelayArtemis.start();
-        rateLimited = RelayArtemis.start(AttackSuite.RATE_LIMITED_RELAY);
-    }
+    @Nested
+    class WithDefaultLimits {
+        /** A broker with default settings. */
+        static RelayArtemis broker;
 
-    @AfterAll
-    static void stop() {
-        try {
+        @BeforeAll
+        static void start() {
+            broker = RelayArtemis.start();
+        }
+
+        @AfterAll
+        static void stop() {
             if (broker != null) {
                 broker.close();
             }
-        } finally {
-            if (rateLimited != null) {
-                rateLimited.close();
+        }
+
+        @Nested
+        class OverAmqp extends AttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.AMQP);
+            }
+        }
+
+        @Nested
+        class OverMqtt5 extends AttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT5);
+            }
+        }
+
+        @Nested
+        class OverMqtt311 extends AttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT311);
+            }
+        }
+
+        @Nested
+        class OverStomp extends AttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.STOMP);
             }
         }
     }
 
     @Nested
-    class OverAmqp extends AttackSuite {
-        @Override
-        protected RelayBinding binding() {
-            return new ArtemisBinding(broker, ArtemisBinding.Protocol.AMQP);
+    class WithASmallSendBudget {
+        /** A broker with the send budget of {@link RateLimitAttackSuite#RATE_LIMITED_RELAY}. */
+        static RelayArtemis broker;
+
+        @BeforeAll
+        static void start() {
+            broker = RelayArtemis.start(RateLimitAttackSuite.RATE_LIMITED_RELAY);
         }
 
-        @Override
-        protected RelayBinding rateLimitedBinding() {
-            return new ArtemisBinding(rateLimited, ArtemisBinding.Protocol.AMQP);
-        }
-    }
-
-    @Nested
-    class OverMqtt5 extends AttackSuite {
-        @Override
-        protected RelayBinding binding() {
-            return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT5);
+        @AfterAll
+        static void stop() {
+            if (broker != null) {
+                broker.close();
+            }
         }
 
-        @Override
-        protected RelayBinding rateLimitedBinding() {
-            return new ArtemisBinding(rateLimited, ArtemisBinding.Protocol.MQTT5);
-        }
-    }
-
-    @Nested
-    class OverMqtt311 extends AttackSuite {
-        @Override
-        protected RelayBinding binding() {
-            return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT311);
+        @Nested
+        class OverAmqp extends RateLimitAttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.AMQP);
+            }
         }
 
-        @Override
-        protected RelayBinding rateLimitedBinding() {
-            return new ArtemisBinding(rateLimited, ArtemisBinding.Protocol.MQTT311);
-        }
-    }
-
-    @Nested
-    class OverStomp extends AttackSuite {
-        @Override
-        protected RelayBinding binding() {
-            return new ArtemisBinding(broker, ArtemisBinding.Protocol.STOMP);
+        @Nested
+        class OverMqtt5 extends RateLimitAttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT5);
+            }
         }
 
-        @Override
-        protected RelayBinding rateLimitedBinding() {
-            return new ArtemisBinding(rateLimited, ArtemisBinding.Protocol.STOMP);
+        @Nested
+        class OverMqtt311 extends RateLimitAttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.MQTT311);
+            }
+        }
+
+        @Nested
+        class OverStomp extends RateLimitAttackSuite {
+            @Override
+            protected RelayBinding binding() {
+                return new ArtemisBinding(broker, ArtemisBinding.Protocol.STOMP);
+            }
         }
     }
 }

@@ -1,14 +1,16 @@
 package dev.relay.hivemq.it;
 
 import dev.relay.tck.AttackSuite;
+import dev.relay.tck.RateLimitAttackSuite;
 import dev.relay.tck.RelayBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The kit's attack suite against the HiveMQ extension (loaded from its zip), over MQTT 5 and MQTT 3.1.1. A second
- * broker runs with the suite's small send budget for the rate-limit attacks.
+ * The kit's attack suites against the HiveMQ extension (loaded from its zip), over MQTT 5 and MQTT 3.1.1: the
+ * attacks on a broker with default settings, and the send-budget attacks on a second broker with the small limit
+ * {@link RateLimitAttackSuite} needs.
  */
 class HiveMQAttacksIT {
     private static RelayHiveMQ broker;
@@ -17,7 +19,7 @@ class HiveMQAttacksIT {
     @BeforeAll
     static void start() {
         broker = RelayHiveMQ.start();
-        rateLimited = RelayHiveMQ.start(AttackSuite.RATE_LIMITED_RELAY);
+        rateLimited = RelayHiveMQ.start(RateLimitAttackSuite.RATE_LIMITED_RELAY);
     }
 
     @AfterAll
@@ -39,11 +41,6 @@ class HiveMQAttacksIT {
         protected RelayBinding binding() {
             return new MqttBinding(broker, true);
         }
-
-        @Override
-        protected RelayBinding rateLimitedBinding() {
-            return new MqttBinding(rateLimited, true);
-        }
     }
 
     @Nested
@@ -52,9 +49,20 @@ class HiveMQAttacksIT {
         protected RelayBinding binding() {
             return new MqttBinding(broker, false);
         }
+    }
 
+    @Nested
+    class SendBudgetOverMqtt5 extends RateLimitAttackSuite {
         @Override
-        protected RelayBinding rateLimitedBinding() {
+        protected RelayBinding binding() {
+            return new MqttBinding(rateLimited, true);
+        }
+    }
+
+    @Nested
+    class SendBudgetOverMqtt311 extends RateLimitAttackSuite {
+        @Override
+        protected RelayBinding binding() {
             return new MqttBinding(rateLimited, false);
         }
     }

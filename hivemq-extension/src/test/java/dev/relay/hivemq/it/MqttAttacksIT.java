@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Json;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -85,6 +88,34 @@ class MqttAttacksIT {
             assertThat(own).as("mallory's note to self").isNotNull();
             assertThat(own.payload()).isEqualTo(note);
             assertThat(m.awaitPublish(Duration.ofMillis(300))).as("nothing else for mallory").isNull();
+        }
+        bob.assertUnharmed();
+    }
+
+    // ---- re-authentication (MQTT 5 AUTH) ----------------------------------------------------------------------
+
+    @Test
+    void reAuthenticationCannotSwitchAConnectionToAnotherIdentity() throws Exception {
+        Victim bob = Victim.online();
+        RelayKeyPair mallory = RelayKeyPair.generate();
+        String method = "relay-ed25519-v1";
+        try (RawMqtt5 m = RawMqtt5.open(broker)) {
+            // A correct challenge-response connect as mallory (SPEC §2.5.1).
+            RawMqtt5.Ack challenge = m.connectEnhanced(Clients.keyId(mallory), method,
+                    Clients.keyId(mallory).getBytes(StandardCharsets.UTF_8));
+            assertThat(challenge.type()).as("AUTH continue").isEqualTo(15);
+            String answer = ConnectToken.create(mallory, broker.realm(), Instant.now().getEpochSecond(),
+                    challenge.authData()).password();
+            RawMqtt5.Ack connAck = m.auth(0x18, method, answer.getBytes(StandardCharsets.UTF_8));
+            assertThat(connAck.type()).isEqualTo(2);
+            assertThat(connAck.reasonCode()).isZero();
+            // Re-authenticate on the open connection naming bob's key: the relay supports no re-authentication
+            // and closes the connection rather than let it change identity.
+            RawMqtt5.Ack reAuth = m.auth(0x19, method, Clients.keyId(bob.key).getBytes(StandardCharsets.UTF_8));
+            assertThat(reAuth.type()).as("answer to re-authentication: %s", reAuth).isEqualTo(14);
+            assertThat(reAuth.reasonCode()).isEqualTo(0x87);
+            assertThat(reAuth.reasonString()).startsWith("bad_credentials: ");
+            assertThat(m.isConnected()).isFalse();
         }
         bob.assertUnharmed();
     }

@@ -40,7 +40,7 @@ final class RawMqtt5 implements AutoCloseable {
     }
 
     /** An acknowledgement (CONNACK, PUBACK, PUBREC, SUBACK, DISCONNECT): reason codes and the reason string if any. */
-    record Ack(int type, List<Integer> reasonCodes, String reasonString, int topicAliasMaximum) {
+    record Ack(int type, List<Integer> reasonCodes, String reasonString, int topicAliasMaximum, byte[] authData) {
         int reasonCode() {
             return reasonCodes.isEmpty() ? 0 : reasonCodes.get(0);
         }
@@ -76,6 +76,40 @@ final class RawMqtt5 implements AutoCloseable {
         variable.binary(password.getBytes(StandardCharsets.UTF_8));
         write(0x10, variable);
         return ack(read(2));
+    }
+
+    /**
+     * CONNECT with enhanced authentication (SPEC §2.5.1): method and data, no username or password. Returns the
+     * server's answer: an AUTH (type 15, continue) or the CONNACK.
+     */
+    Ack connectEnhanced(String clientId, String method, byte[] data) throws IOException {
+        Buffer variable = new Buffer();
+        variable.string("MQTT");
+        variable.u8(5);
+        variable.u8(0x02);
+        variable.u16(30);
+        Buffer properties = new Buffer();
+        properties.u8(0x15).string(method);
+        properties.u8(0x16).binary(data);
+        variable.properties(properties);
+        variable.string(clientId);
+        write(0x10, variable);
+        return ack(readAny(2, 15));
+    }
+
+    /**
+     * AUTH with a reason code (0x18 continue, 0x19 re-authenticate), method and data. Returns the answer: AUTH,
+     * CONNACK or the server's DISCONNECT (type 14).
+     */
+    Ack auth(int reasonCode, String method, byte[] data) throws IOException {
+        Buffer body = new Buffer();
+        body.u8(reasonCode);
+        Buffer properties = new Buffer();
+        properties.u8(0x15).string(method);
+        properties.u8(0x16).binary(data);
+        body.properties(properties);
+        write(0xF0, body);
+        return ack(readAny(2, 15, 14));
     }
 
     /** PUBLISH QoS 1 with an optional topic alias ({@code topic} may be empty when the alias is known). */
@@ -181,6 +215,28 @@ final class RawMqtt5 implements AutoCloseable {
         out.flush();
     }
 
+    /** Reads until a packet of one of {@code types} arrives (PUBLISH kept as in {@link #read(int)}). */
+    private Packet readAny(int... types) throws IOException {
+        while (true) {
+            int header = in.read();
+            if (header < 0) {
+                throw new EOFException("connection closed by the broker");
+            }
+            byte[] body = new byte[readVarint(in)];
+            in.readFully(body);
+            Packet packet = new Packet(header, body);
+            if (packet.type() == 3) {
+                published.add(packet);
+                acknowledge(packet);
+            }
+            for (int type : types) {
+                if (packet.type() == type) {
+                    return packet;
+                }
+            }
+        }
+    }
+
     /** Reads packets until one of {@code type} arrives; PUBLISH packets are kept (and acknowledged) on the way. */
     private Packet read(int type) throws IOException {
         while (true) {
@@ -246,13 +302,14 @@ final class RawMqtt5 implements AutoCloseable {
         } else if (type == 4 || type == 5) {
             reader.u16();
             codes.add(reader.remaining() > 0 ? reader.u8() : 0);
-        } else if (type == 14) {
+        } else if (type == 14 || type == 15) {
             codes.add(reader.remaining() > 0 ? reader.u8() : 0);
         } else if (type == 9) {
             reader.u16();
         }
         String reasonString = null;
         int topicAliasMaximum = 0;
+        byte[] authData = null;
         if (reader.remaining() > 0) {
             int end = reader.varint() + reader.position();
             while (reader.position() < end) {
@@ -264,7 +321,7 @@ final class RawMqtt5 implements AutoCloseable {
                     case 0x11, 0x27 -> reader.u32();
                     case 0x24, 0x25, 0x28, 0x29, 0x2A -> reader.u8();
                     case 0x12, 0x15, 0x1A, 0x1C -> reader.string();
-                    case 0x16 -> reader.skip(reader.u16());
+                    case 0x16 -> authData = reader.bytes(reader.u16());
                     case 0x26 -> {
                         reader.string();
                         reader.string();
@@ -278,7 +335,7 @@ final class RawMqtt5 implements AutoCloseable {
                 codes.add(reader.u8());
             }
         }
-        return new Ack(type, codes, reasonString, topicAliasMaximum);
+        return new Ack(type, codes, reasonString, topicAliasMaximum, authData);
     }
 
     private static int readVarint(InputStream in) throws IOException {
@@ -388,6 +445,12 @@ final class RawMqtt5 implements AutoCloseable {
             String text = new String(data, position, length, StandardCharsets.UTF_8);
             position += length;
             return text;
+        }
+
+        byte[] bytes(int n) {
+            byte[] bytes = java.util.Arrays.copyOfRange(data, position, position + n);
+            position += n;
+            return bytes;
         }
 
         void skip(int n) {

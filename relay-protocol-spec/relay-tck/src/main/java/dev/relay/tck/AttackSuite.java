@@ -18,18 +18,17 @@ import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import dev.relay.tck.RelayBinding.Client;
 import dev.relay.tck.RelayBinding.ConnectRefusedException;
+import dev.relay.tck.Victims.Victim;
+import dev.relay.tck.Victims.VictimSetup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,28 +37,15 @@ import org.junit.jupiter.api.Test;
  * where the transport has no negative acknowledgement, SPEC §10.2); that a bystander pair still exchanges a message;
  * and that a victim's data is untouched: the message that waited for the victim arrives unchanged and is followed by
  * the next genuine message, with nothing the attacker sent in between, and the victim's policy is what it set
- * ({@link #assertUnharmed}). Identities are fresh per test, so tests share one broker (the rate-limit tests use a
- * second one with a small limit, {@link #rateLimitedBinding()}).
+ * ({@link Victims#assertUnharmed}). Identities are fresh per test, so tests share one broker. The attacks on the send
+ * budget need a relay with a small limit and are in {@link RateLimitAttackSuite}.
  *
  * <p>Reading another identity's inbox is {@link ConformanceSuite}'s {@code nobodyReadsAnotherInbox}; it is not
  * repeated here.
  */
 public abstract class AttackSuite extends BindingTestSupport {
-    /** Sends per minute (and burst) of the relay behind {@link #rateLimitedBinding()}. */
-    public static final int RATE_LIMIT = 6;
-    /** The relay properties ({@code relay.properties} or plugin properties) of {@link #rateLimitedBinding()}. */
-    public static final Map<String, String> RATE_LIMITED_RELAY = Map.of(
-            "relay.rate.sends-per-minute", Integer.toString(RATE_LIMIT),
-            "relay.rate.burst", Integer.toString(RATE_LIMIT));
-
     private static final ObjectMapper PLAIN = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
-
-    /**
-     * The same kind of binding against a relay started with {@link #RATE_LIMITED_RELAY} (a token refills every
-     * 60 / {@value #RATE_LIMIT} seconds, so a test that spends the whole burst within a few seconds sees the limit).
-     */
-    protected abstract RelayBinding rateLimitedBinding();
 
     // ------------------------------------------------------------------ SPEC §3.7 steps 5-6: who signed it
 
@@ -297,7 +283,7 @@ public abstract class AttackSuite extends BindingTestSupport {
             assertConnectRefused(victim.key(), id(victim.key()), password);
         }
         // A username that is not a key id, with a valid token of the victim's key (never used: refused before).
-        assertConnectRefused(victim.key(), "admin", valid);
+        assertConnectRefused(victim.key(), "relay-admin", valid);
         assertUnharmed(victim);
     }
 
@@ -625,250 +611,22 @@ public abstract class AttackSuite extends BindingTestSupport {
         assertUnharmed(victim);
     }
 
-    // ------------------------------------------------------------------ SPEC §9: the send budget is per identity
-
-    @Test
-    void reconnectingDoesNotRefillTheSendBudget() throws Exception {
-        RelayBinding limited = rateLimitedBinding();
-        Victim victim = victim(limited, (v, key, friend) -> { });
-        RelayKeyPair mallory = RelayKeyPair.generate();
-        RelayKeyPair bob = RelayKeyPair.generate();
-        List<String> sent = new ArrayList<>();
-        try (Client b = online(limited, bob)) {
-            try (Client m = limited.connect(mallory)) {
-                for (int i = 0; i < RATE_LIMIT; i++) {
-                    Envelope envelope = message(mallory, bob, "burst " + i);
-                    assertAccepted(m.publishToInbox(id(bob), envelope.toJson()));
-                    sent.add(envelope.id());
-                }
-            }
-            try (Client m = online(limited, mallory)) {
-                assertRefused(m, m.publishToInbox(id(bob), message(mallory, bob, "one more").toJson()),
-                        "rate_limited");
-                assertThat(m.isConnected()).isTrue();
-            }
-            assertReceivedExactly(limited, b, bob, sent);
-        }
-        assertUnharmed(limited, victim);
-    }
-
-    @Test
-    void manySessionsOfOneIdentityShareOneSendBudget() throws Exception {
-        RelayBinding limited = rateLimitedBinding();
-        Victim victim = victim(limited, (v, key, friend) -> { });
-        RelayKeyPair mallory = RelayKeyPair.generate();
-        RelayKeyPair bob = RelayKeyPair.generate();
-        List<String> sent = new ArrayList<>();
-        try (Client b = online(limited, bob);
-                Client reader = online(limited, mallory);
-                Client second = limited.connectAnotherSession(mallory, "second");
-                Client third = limited.connectAnotherSession(mallory, "third")) {
-            List<Client> sessions = List.of(reader, second, third);
-            for (int i = 0; i < RATE_LIMIT; i++) {
-                Envelope envelope = message(mallory, bob, "spread " + i);
-                assertAccepted(sessions.get(i % sessions.size()).publishToInbox(id(bob), envelope.toJson()));
-                sent.add(envelope.id());
-            }
-            // Refused whichever session sends; an error envelope, where there is one, reaches the subscribed reader.
-            assertRefused(reader, third.publishToInbox(id(bob), message(mallory, bob, "one more").toJson()),
-                    "rate_limited");
-            assertThat(third.isConnected()).isTrue();
-            assertReceivedExactly(limited, b, bob, sent);
-        }
-        assertUnharmed(limited, victim);
-    }
-
-    // ------------------------------------------------------------------ the victim and what must stay untouched
-
-    /**
-     * An identity with data an attacker must not touch: a non-default policy (blocklist of one key, or whatever
-     * {@code setup} set last), a message it sent to its friend in thread {@code threadId}, and the friend's reply
-     * waiting in its inbox while it is offline.
-     */
-    protected record Victim(RelayKeyPair key, RelayKeyPair friend, String blocked, Envelope policyRequest,
-                            Envelope sentToFriend, String threadId, Envelope waiting, JsonNode policy,
-                            Set<String> answersSeen) {
-    }
-
-    /** What a victim does in its first session (after setting its blocklist, before writing to its friend). */
-    protected interface VictimSetup {
-        void run(Client client, RelayKeyPair key, RelayKeyPair friend) throws Exception;
-    }
+    // ------------------------------------------------------------------ helpers
 
     protected Victim victim() throws Exception {
-        return victim(binding(), (v, key, friend) -> { });
+        return Victims.create(binding(), (v, key, friend) -> { });
     }
 
     protected Victim victim(VictimSetup setup) throws Exception {
-        return victim(binding(), setup);
-    }
-
-    protected static Victim victim(RelayBinding binding, VictimSetup setup) throws Exception {
-        RelayKeyPair key = RelayKeyPair.generate();
-        RelayKeyPair friend = RelayKeyPair.generate();
-        String blocked = id(RelayKeyPair.generate());
-        String threadId = MessageId.generate();
-        Envelope policyRequest = SystemRequest.envelope(key, SystemOp.POLICY_SET,
-                Map.of("mode", "blocklist", "block", List.of(blocked)));
-        Envelope sentToFriend = Envelope.builder(Kind.MESSAGE).to(friend.keyId()).threadId(threadId)
-                .contentType("text/plain").body("are you there?").sign(key);
-        JsonNode policy;
-        Set<String> answersSeen = new HashSet<>();
-        try (Client v = online(binding, key)) {
-            Client recording = recordingArrivals(v, answersSeen);
-            assertAccepted(v.publishRequest(policyRequest.toJson()));
-            Envelope answer = Envelope.parse(arrival(recording));
-            assertThat(answer.kind()).isEqualTo(Kind.RESPONSE);
-            setup.run(recording, key, friend);
-            assertAccepted(v.publishToInbox(id(friend), sentToFriend.toJson()));
-            policy = ask(recording, key, SystemOp.POLICY_GET, Map.of());
-        }
-        Envelope waiting = reply(friend, key, sentToFriend, "yes, here is the secret");
-        try (Client f = binding.connect(friend)) {
-            assertAccepted(f.publishToInbox(id(key), waiting.toJson()));
-        }
-        return new Victim(key, friend, blocked, policyRequest, sentToFriend, threadId, waiting, policy, answersSeen);
+        return Victims.create(binding(), setup);
     }
 
     protected void assertUnharmed(Victim victim) throws Exception {
-        assertUnharmed(binding(), victim);
-    }
-
-    /**
-     * After an attack: a bystander pair still exchanges a message; the victim's waiting message arrives unchanged and
-     * the friend's next message right after it (nothing the attacker sent got in between); the victim's policy is as
-     * it left it.
-     */
-    protected static void assertUnharmed(RelayBinding binding, Victim victim) throws Exception {
-        RelayKeyPair alice = RelayKeyPair.generate();
-        RelayKeyPair bob = RelayKeyPair.generate();
-        try (Client a = binding.connect(alice); Client b = online(binding, bob)) {
-            Envelope hello = message(alice, bob, "bystander");
-            assertAccepted(a.publishToInbox(id(bob), hello.toJson()));
-            assertThat(Envelope.parse(arrival(b)).toJson()).as("bystander's message").isEqualTo(hello.toJson());
-        }
-        try (Client connected = online(binding, victim.key()); Client f = binding.connect(victim.friend())) {
-            // Delivery is at-least-once (SPEC §4.5): answers the victim read during its setup may come again if their
-            // acknowledgement was lost in its disconnect; like any client (SPEC §3.8), it skips what it has seen.
-            Client v = skippingSeen(connected, victim.answersSeen());
-            assertThat(Envelope.parse(arrival(v)).toJson()).as("the message that waited for the victim")
-                    .isEqualTo(victim.waiting().toJson());
-            Envelope next = reply(victim.friend(), victim.key(), victim.sentToFriend(), "and another thing");
-            assertAccepted(f.publishToInbox(id(victim.key()), next.toJson()));
-            assertThat(Envelope.parse(arrival(v)).id()).as("the victim's next message is the friend's")
-                    .isEqualTo(next.id());
-            assertThat(ask(v, victim.key(), SystemOp.POLICY_GET, Map.of())).as("the victim's policy")
-                    .isEqualTo(victim.policy());
-        }
+        Victims.assertUnharmed(binding(), victim);
     }
 
     private static Envelope reply(RelayKeyPair from, Victim victim, String text) throws RelayException {
-        return reply(from, victim.key(), victim.sentToFriend(), text);
-    }
-
-    /** A reply (admitted even by a closed inbox, SPEC §5.4 rule 3) in the thread of {@code original}. */
-    private static Envelope reply(RelayKeyPair from, RelayKeyPair to, Envelope original, String text)
-            throws RelayException {
-        return Envelope.builder(Kind.MESSAGE).to(to.keyId()).threadId(original.threadId()).inReplyTo(original.id())
-                .contentType("text/plain").body(text).sign(from);
-    }
-
-    /** {@code client}, remembering the (from, id) of every envelope it receives. */
-    private static Client recordingArrivals(Client client, Set<String> seen) {
-        return new ForwardingClient(client) {
-            @Override
-            public byte[] receive(Duration timeout) throws Exception {
-                byte[] payload = client.receive(timeout);
-                if (payload != null) {
-                    Envelope envelope = Envelope.parse(payload);
-                    seen.add(envelope.from() + "/" + envelope.id());
-                }
-                return payload;
-            }
-        };
-    }
-
-    /** {@code client}, skipping envelopes whose (from, id) is in {@code seen}. */
-    private static Client skippingSeen(Client client, Set<String> seen) {
-        return new ForwardingClient(client) {
-            @Override
-            public byte[] receive(Duration timeout) throws Exception {
-                long deadline = System.nanoTime() + timeout.toNanos();
-                while (true) {
-                    byte[] payload = client.receive(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                    if (payload == null || !seen.contains(senderAndId(payload))) {
-                        return payload;
-                    }
-                }
-            }
-        };
-    }
-
-    private static String senderAndId(byte[] payload) {
-        try {
-            Envelope envelope = Envelope.parse(payload);
-            return envelope.from() + "/" + envelope.id();
-        } catch (RelayException e) {
-            return "";
-        }
-    }
-
-    /** A client that passes everything to another. */
-    private static class ForwardingClient implements Client {
-        private final Client delegate;
-
-        ForwardingClient(Client delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void subscribeOwnInbox() throws Exception {
-            delegate.subscribeOwnInbox();
-        }
-
-        @Override
-        public boolean trySubscribeInboxOf(String keyId) throws Exception {
-            return delegate.trySubscribeInboxOf(keyId);
-        }
-
-        @Override
-        public RelayBinding.Sent publishToInbox(String keyId, byte[] payload) throws Exception {
-            return delegate.publishToInbox(keyId, payload);
-        }
-
-        @Override
-        public RelayBinding.Sent publishRequest(byte[] payload) throws Exception {
-            return delegate.publishRequest(payload);
-        }
-
-        @Override
-        public byte[] receive(Duration timeout) throws Exception {
-            return delegate.receive(timeout);
-        }
-
-        @Override
-        public boolean isConnected() {
-            return delegate.isConnected();
-        }
-
-        @Override
-        public void close() throws Exception {
-            delegate.close();
-        }
-    }
-
-    /** Exactly {@code ids}, in order, then a control message from a fresh identity. */
-    private static void assertReceivedExactly(RelayBinding binding, Client recipient, RelayKeyPair recipientKey,
-                                              List<String> ids) throws Exception {
-        List<String> received = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
-            received.add(Envelope.parse(arrival(recipient)).id());
-        }
-        assertThat(received).containsExactlyElementsOf(ids);
-        RelayKeyPair controller = RelayKeyPair.generate();
-        try (Client c = binding.connect(controller)) {
-            assertOnlyControlArrives(c, controller, recipient, recipientKey);
-        }
+        return Victims.reply(from, victim.key(), victim.sentToFriend(), text);
     }
 
     private void assertConnectRefused(RelayKeyPair identity, String username, String password) {
