@@ -371,7 +371,7 @@ public abstract class AttackSuite extends BindingTestSupport {
     }
 
     @Test
-    void aTtlBeyondTheMaximumIsAcceptedAndClampedNotRewritten() throws Exception {
+    void aTtlBeyondTheMaximumIsAcceptedAndDeliveredAsSigned() throws Exception {
         Victim victim = victim();
         RelayKeyPair alice = RelayKeyPair.generate();
         RelayKeyPair bob = RelayKeyPair.generate();
