@@ -39,7 +39,16 @@ final class ArtemisBinding implements RelayBinding {
 
     @Override
     public ArtemisClient connect(RelayKeyPair identity, String username, String password) throws Exception {
-        String clientId = identity.keyId().toString();
+        return connect(identity.keyId().toString(), username, password);
+    }
+
+    /** MQTT: client id {@code <key id>.<suffix>}; AMQP and STOMP: one more connection. */
+    @Override
+    public ArtemisClient connectAnotherSession(RelayKeyPair identity, String suffix) throws Exception {
+        return connect(identity.keyId() + "." + suffix, identity.keyId().toString(), token(broker, identity));
+    }
+
+    private ArtemisClient connect(String clientId, String username, String password) throws Exception {
         try {
             switch (protocol) {
                 case AMQP:

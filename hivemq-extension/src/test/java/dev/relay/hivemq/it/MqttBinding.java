@@ -28,7 +28,16 @@ final class MqttBinding implements RelayBinding {
 
     @Override
     public Client connect(RelayKeyPair identity, String username, String password) throws Exception {
-        String clientId = Clients.keyId(identity);
+        return connect(Clients.keyId(identity), username, password);
+    }
+
+    @Override
+    public Client connectAnotherSession(RelayKeyPair identity, String suffix) throws Exception {
+        return connect(Clients.keyId(identity) + "." + suffix, Clients.keyId(identity),
+                Clients.token(identity, broker.realm()));
+    }
+
+    private Client connect(String clientId, String username, String password) throws Exception {
         try {
             return new MqttClient(mqtt5
                     ? Clients.pahoV5(broker.serverUri(), clientId, username, password, false)

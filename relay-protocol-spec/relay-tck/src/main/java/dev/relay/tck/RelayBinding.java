@@ -22,6 +22,12 @@ public interface RelayBinding {
      */
     Client connect(RelayKeyPair identity, String username, String password) throws Exception;
 
+    /**
+     * Connects one more session of {@code identity} (fresh token) that lives beside the ones it already has: on MQTT
+     * with client id {@code <key id>.<suffix>} (SPEC §2.6), on other transports simply another connection.
+     */
+    Client connectAnotherSession(RelayKeyPair identity, String suffix) throws Exception;
+
     /** One connected client of one identity. */
     interface Client extends AutoCloseable {
 
