@@ -1,9 +1,13 @@
 package dev.relay.artemis;
 
+import dev.relay.core.ConnectFacts;
 import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -27,16 +31,25 @@ import org.slf4j.LoggerFactory;
  * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
  * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
+ * <li>CONNECT with a will whose topic lies in the relay namespace, as MQTT names it or as the core address Artemis
+ * turns it into ({@code *} is a wildcard word there): refused with {@code forbidden} (SPEC §2.6), CONNACK 0x87 with the
+ * reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the connection.</li>
  * </ul>
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
     private static final int SUBACK = 0x90;
+    private static final int CONNACK = 0x20;
+    private static final int MQTT5_NOT_AUTHORIZED = 0x87;
+    private static final int MQTT311_NOT_AUTHORIZED = 0x05;
     private static final int REASON_STRING_PROPERTY = 0x1F;
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
         RelayRuntime runtime = RelayRuntime.current();
+        if (packet instanceof MqttConnectMessage connect) {
+            return runtime == null || connection == null || admitConnect(runtime, connect, connection);
+        }
         KeyId identity = runtime == null || connection == null ? null : runtime.connections.identityOf(connection.getID());
         if (identity == null) {
             return true; // not yet authenticated (CONNECT) or not a relay connection: Artemis' own checks apply
@@ -48,6 +61,62 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             ensureInbox(runtime, publish.variableHeader().topicName());
         }
         return true;
+    }
+
+    /**
+     * A will is published by the broker on the client's behalf after it left, so it never passes the envelope checks
+     * (and Artemis sends it on a connection the relay already forgot): a will into the namespace is refused up front.
+     */
+    private static boolean admitConnect(RelayRuntime runtime, MqttConnectMessage connect, RemotingConnection connection) {
+        if (!connect.variableHeader().isWillFlag() || !reachesNamespace(connect.payload().willTopic())) {
+            return true;
+        }
+        boolean mqtt5 = connect.variableHeader().version() == 5;
+        RelayException refusal = new RelayException(ErrorCode.FORBIDDEN,
+                "a will message may not go into the relay namespace");
+        runtime.metrics.connectRefused(refusal.code());
+        runtime.refusalLog.connectRefused(new ConnectFacts(mqtt5 ? ConnectFacts.Transport.MQTT5
+                : ConnectFacts.Transport.MQTT3, connect.payload().clientIdentifier(), connection.getRemoteAddress()),
+                connect.payload().userName(), refusal);
+        byte[] connack = connack(mqtt5, refusal.reasonString());
+        connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(connack), true);
+        return false;
+    }
+
+    /** True if an MQTT topic names something in the relay namespace, for MQTT or once Artemis made it a core name. */
+    static boolean reachesNamespace(String topic) {
+        if (topic == null) {
+            return false;
+        }
+        StringBuilder core = new StringBuilder(topic.length());
+        for (char c : topic.toCharArray()) {
+            core.append(c == '/' ? '.' : c == '.' ? '/' : c); // Artemis swaps the two delimiters
+        }
+        return !(Addressing.parseMqttTopic(topic) instanceof Address.Outside)
+                || !(Addressing.parseArtemisAddress(core.toString()) instanceof Address.Outside);
+    }
+
+    /** CONNACK refusing the connection: MQTT 5 0x87 (Not authorized) with a reason string, MQTT 3.1.1 0x05. */
+    static byte[] connack(boolean mqtt5, String reason) {
+        ByteArrayOutputStream variable = new ByteArrayOutputStream();
+        variable.write(0); // no session present
+        if (mqtt5) {
+            variable.write(MQTT5_NOT_AUTHORIZED);
+            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+            int length = Math.min(text.length, 0xFFFF);
+            writeVarInt(variable, 1 + 2 + length);
+            variable.write(REASON_STRING_PROPERTY);
+            variable.write(length >> 8);
+            variable.write(length & 0xFF);
+            variable.write(text, 0, length);
+        } else {
+            variable.write(MQTT311_NOT_AUTHORIZED);
+        }
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(CONNACK);
+        writeVarInt(packet, variable.size());
+        packet.writeBytes(variable.toByteArray());
+        return packet.toByteArray();
     }
 
     private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,
