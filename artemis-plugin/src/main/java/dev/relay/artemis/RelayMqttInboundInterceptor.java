@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
  * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
- * <li>CONNECT with a will whose topic lies in the relay namespace, as MQTT names it or as the core address Artemis
- * turns it into ({@code *} is a wildcard word there): refused with {@code forbidden} (SPEC §2.6), CONNACK 0x87 with the
- * reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the connection.</li>
+ * <li>CONNECT with a will whose topic lies in the relay namespace: refused with {@code forbidden} (SPEC §2.6),
+ * CONNACK 0x87 with the reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the
+ * connection. (Artemis would accept it and later drop the will, which no envelope check ever saw.)</li>
  * </ul>
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
@@ -83,17 +83,12 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         return false;
     }
 
-    /** True if an MQTT topic names something in the relay namespace, for MQTT or once Artemis made it a core name. */
+    /**
+     * True if an MQTT topic names something in the relay namespace. Its core name does not need a second look:
+     * Artemis escapes the characters that are special in core names ({@code .}, {@code *}) when it converts a topic.
+     */
     static boolean reachesNamespace(String topic) {
-        if (topic == null) {
-            return false;
-        }
-        StringBuilder core = new StringBuilder(topic.length());
-        for (char c : topic.toCharArray()) {
-            core.append(c == '/' ? '.' : c == '.' ? '/' : c); // Artemis swaps the two delimiters
-        }
-        return !(Addressing.parseMqttTopic(topic) instanceof Address.Outside)
-                || !(Addressing.parseArtemisAddress(core.toString()) instanceof Address.Outside);
+        return topic != null && !(Addressing.parseMqttTopic(topic) instanceof Address.Outside);
     }
 
     /** CONNACK refusing the connection: MQTT 5 0x87 (Not authorized) with a reason string, MQTT 3.1.1 0x05. */
