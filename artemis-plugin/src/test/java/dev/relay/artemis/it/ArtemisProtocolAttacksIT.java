@@ -347,35 +347,45 @@ class ArtemisProtocolAttacksIT {
     @Nested
     class Stomp {
 
+        /**
+         * Names of the victim's queue are refused when the consumer is created (Artemis: "Error creating
+         * subscription", AMQ339016, the cause not shown); names the security manager refuses outright (wildcards,
+         * multicast) are refused as forbidden.
+         */
         @Test
         void subscribeToTheVictimsInboxInEveryArtemisSpellingIsRefused() throws Exception {
-            List<Map<String, String>> attempts = List.of(
+            List<Map<String, String>> consumerRefused = List.of(
                     Map.of("destination", victimInbox),
                     Map.of("destination", victimInbox, "destination-type", "MULTICAST"),
                     Map.of("destination", victimInbox, "subscription-type", "MULTICAST"),
                     Map.of("destination", stompEscaped(victimInbox + "::" + victimInbox), "destination-type", "ANYCAST"),
                     Map.of("destination", stompEscaped("anycast://" + victimInbox)),
-                    Map.of("destination", stompEscaped("multicast://" + victimInbox)),
-                    Map.of("destination", "relay.v1.inbox.*"),
-                    Map.of("destination", "relay.v1.#", "destination-type", "MULTICAST"),
-                    Map.of("destination", "#"),
                     Map.of("destination", victimInbox, "browser", "true"),
                     Map.of("destination", victimInbox, "durable-subscription-name", "copy", "client-id", "m"),
                     Map.of("destination", victimInbox, "selector", "relay_from = '" + friend.keyId() + "'"));
-            for (Map<String, String> attempt : attempts) {
+            List<Map<String, String>> nameRefused = List.of(
+                    Map.of("destination", stompEscaped("multicast://" + victimInbox)),
+                    Map.of("destination", "relay.v1.inbox.*"),
+                    Map.of("destination", "relay.v1.#", "destination-type", "MULTICAST"),
+                    Map.of("destination", "#"));
+            for (Map<String, String> attempt : consumerRefused) {
                 try (StompClient attacker = stomp(mallory)) {
                     StompClient.Frame answer = subscribe(attacker, attempt);
                     assertThat(answer.command()).as("%s", attempt).isEqualTo("ERROR");
-                    assertThat(answer.header("message")).as("%s", attempt).isNotBlank();
+                    assertThat(answer.header("message")).as("%s", attempt).startsWith("AMQ339016");
+                }
+            }
+            for (Map<String, String> attempt : nameRefused) {
+                try (StompClient attacker = stomp(mallory)) {
+                    StompClient.Frame answer = subscribe(attacker, attempt);
+                    assertThat(answer.command()).as("%s", attempt).isEqualTo("ERROR");
+                    assertThat(answer.header("message")).as("%s", attempt).startsWith("forbidden:")
+                            .contains("does not have permission");
                 }
             }
             assertNoOneElseHarmed();
         }
 
-        /**
-         * Subscribing is refused, and no queue appears that is not the relay's: naming the inbox of a key that never
-         * connected makes the relay create that (empty) inbox, exactly as the first send to it would.
-         */
         @Test
         void subscribeHeadersAskingArtemisToCreateQueuesInTheNamespaceAreRefused() throws Exception {
             String unseenInbox = "relay.v1.inbox." + RelayKeyPair.generate().keyId();
@@ -388,7 +398,10 @@ class ArtemisProtocolAttacksIT {
                 try (StompClient attacker = stomp(mallory)) {
                     StompClient.Frame answer = subscribe(attacker, attempt);
                     assertThat(answer.command()).as("%s", attempt).isEqualTo("ERROR");
-                    assertThat(answer.header("message")).as("%s", attempt).isNotBlank();
+                    // Refused as a subscription, as a queue that does not exist (the namespace never auto-creates
+                    // queues), or as a name the security manager refuses.
+                    assertThat(answer.header("message")).as("%s", attempt)
+                            .matches("(AMQ339016|AMQ339001|forbidden:) .*");
                 }
             }
             var unseen = broker.server().locateQueue(unseenInbox);
@@ -421,14 +434,14 @@ class ArtemisProtocolAttacksIT {
             Envelope own = message(mallory, victim, "to every inbox");
             for (String destination : List.of("relay.v1.inbox.*", "relay.v1.#", "*.v1.inbox." + victim.keyId())) {
                 try (StompClient attacker = stomp(mallory)) {
-                    // Artemis' own security check answers before the relay sees the SEND (see the report).
+                    // Artemis' permission check answers before the plugin sees the SEND; the reason string is the relay's.
                     assertThat(attacker.sendTo(destination, own.toJson()).reasonString()).as(destination)
-                            .contains("permission='CREATE_ADDRESS'");
+                            .startsWith("forbidden:").contains("permission='CREATE_ADDRESS'");
                 }
             }
             try (StompClient attacker = stomp(mallory)) {
                 assertThat(attacker.sendTo(stompEscaped("multicast://" + victimInbox), own.toJson()).reasonString())
-                        .contains("permission='CREATE_ADDRESS'");
+                        .startsWith("forbidden:").contains("permission='CREATE_ADDRESS'");
             }
             assertNoOneElseHarmed();
         }
@@ -441,6 +454,8 @@ class ArtemisProtocolAttacksIT {
                 headers.put("destination-type", "MULTICAST");
                 StompClient.Frame answer = attacker.request("SEND", headers, message(mallory, victim, "x").toJson());
                 assertThat(answer.command()).isEqualTo("ERROR");
+                // Routed MULTICAST the envelope would miss the ANYCAST inbox queue (see the report on the code).
+                assertThat(answer.header("message")).startsWith("internal: inbox address was being created");
             }
             assertNoOneElseHarmed();
         }
@@ -454,7 +469,7 @@ class ArtemisProtocolAttacksIT {
                 headers.put("_AMQ_OperationName", "removeAllMessages");
                 StompClient.Frame answer = attacker.request("SEND", headers, "[]".getBytes(StandardCharsets.UTF_8));
                 assertThat(answer.command()).isEqualTo("ERROR");
-                assertThat(answer.header("message")).isNotBlank();
+                assertThat(answer.header("message")).startsWith("forbidden:").contains("activemq.management");
             }
             assertNoOneElseHarmed();
         }
