@@ -1,12 +1,14 @@
 package dev.relay.artemis;
 
 import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishOutcome;
 import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
@@ -16,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
+import org.apache.activemq.artemis.core.security.CheckType;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * filter in it (0x87 with the reason string on MQTT 5, 0x80 on 3.1.1), and Artemis then closes the connection, as it
  * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
- * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
+ * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first. A PUBLISH to a
+ * name the security manager refuses (a wildcard-like or reserved name in the namespace, a name outside it) never
+ * reaches the plugin either: its {@code forbidden} error envelope (SPEC §10.9) is sent from here, and Artemis
+ * refuses the PUBLISH itself.</li>
  * <li>CONNECT with a will whose topic lies in the relay namespace: refused with {@code forbidden} (SPEC §2.6),
  * CONNACK 0x87 with the reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the
  * connection. (Artemis would accept it and later drop the will, which no envelope check ever saw.)</li>
@@ -59,8 +65,38 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         }
         if (packet instanceof MqttPublishMessage publish) {
             ensureInbox(runtime, publish.variableHeader().topicName());
+            reportBrokerRefusal(runtime, identity, publish, connection);
         }
         return true;
+    }
+
+    /** The error envelope for a PUBLISH that Artemis' permission check will refuse before the plugin sees it. */
+    private static void reportBrokerRefusal(RelayRuntime runtime, KeyId identity, MqttPublishMessage publish,
+                                            RemotingConnection connection) {
+        String topic = publish.variableHeader().topicName();
+        if (topic == null) {
+            return;
+        }
+        String coreName = topic.replace('/', '.');
+        if (RelaySecurityManager.decide(runtime, identity, CheckType.SEND, coreName)) {
+            return; // an inbox, the system address or a permitted outside name: the plugin decides at the send
+        }
+        byte[] payload = ByteBufUtil.getBytes(publish.payload());
+        // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.
+        PublishOutcome outcome = runtime.engine.onPublish(identity, Addressing.parseArtemisAddress(coreName), payload);
+        if (outcome instanceof PublishOutcome.Reject && runtime.inboxes.addressExists(coreName)) {
+            return; // to an existing address the send reaches the plugin, which refuses and reports it itself
+        }
+        RelayException error = outcome instanceof PublishOutcome.Reject reject ? reject.error()
+                : new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker");
+        runtime.metrics.publishRefused(error.code());
+        runtime.refusalLog.sendRefused(identity, "MQTT5".equals(connection.getProtocolName()) ? "mqtt5" : "mqtt3",
+                topic, error);
+        try {
+            runtime.inboxes.deliverFromRelay(identity, runtime.engine.errorEnvelope(identity, payload, error));
+        } catch (Exception e) {
+            LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
+        }
     }
 
     /**

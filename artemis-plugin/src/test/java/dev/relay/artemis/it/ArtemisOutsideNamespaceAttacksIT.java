@@ -78,11 +78,17 @@ class ArtemisOutsideNamespaceAttacksIT {
     void mqttPublishesToBrokerStateAreRefused() throws Exception {
         try (MqttClients.V5 attacker = new MqttClients.V5(broker, mallory.keyId().toString(),
                 mallory.keyId().toString(), token(mallory), true)) {
+            attacker.subscribeOwnInbox();
             for (String topic : List.of("$sys/mqtt/sessions", "activemq/management",
                     "$sys/mqtt/retain/relay/v1/inbox/" + victimKey())) {
                 assertThat(attacker.publish(topic, AttackScene.message(mallory, scene.victim, "x").toJson(), 1,
                         false).refused()).as(topic).isTrue();
                 assertThat(attacker.lastReasonCode()).as(topic).isEqualTo(0x87);
+                byte[] error = attacker.receive(WAIT);
+                assertThat(error).as("error envelope for %s", topic).isNotNull();
+                assertThat(dev.relay.protocol.Json.readObject(dev.relay.protocol.Envelope.parse(error).body(), "error")
+                        .get("code").asText()).isEqualTo("forbidden");
+                assertThat(attacker.receive(Duration.ofMillis(500))).as("one error envelope for %s", topic).isNull();
             }
             assertThat(attacker.isConnected()).isTrue();
         }

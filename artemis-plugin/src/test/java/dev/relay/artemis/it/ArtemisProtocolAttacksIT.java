@@ -573,18 +573,38 @@ class ArtemisProtocolAttacksIT {
             assertNoOneElseHarmed();
         }
 
-        /** Topics with {@code *}, the core wildcard word (plain text in MQTT), in or next to the namespace. */
+        /**
+         * Topics with {@code *}, the core wildcard word (plain text in MQTT), in or next to the namespace, and the
+         * broker's own MQTT state. Artemis' permission check refuses the first ones before the plugin sees the
+         * PUBLISH; the error envelope still comes, exactly one (SPEC §10.9).
+         */
         @Test
         void publishesToTopicsWithTheCoreWildcardCharacterAreRefused() throws Exception {
+            // The last one names an address Artemis has (its MQTT session store): there the plugin refuses and reports.
+            List<String> topics = List.of("relay/v1/inbox/*", "*/v1/inbox/" + victim.keyId(), "relay/*/sys",
+                    "$sys/mqtt/sessions");
             try (MqttClients.V5 attacker = new MqttClients.V5(broker, mallory.keyId().toString(),
                     mallory.keyId().toString(), token(mallory), true)) {
-                for (String topic : List.of("relay/v1/inbox/*", "*/v1/inbox/" + victim.keyId(), "relay/*/sys")) {
+                attacker.subscribeOwnInbox();
+                for (String topic : topics) {
                     RelayBinding.Sent sent = attacker.publish(topic, message(mallory, victim, "fan out").toJson(), 1,
                             false);
                     assertThat(sent.refused()).as(topic).isTrue();
                     assertThat(attacker.lastReasonCode()).as(topic).isEqualTo(0x87);
+                    assertErrorEnvelope(attacker.receive(WAIT), "forbidden");
+                    assertThat(attacker.receive(Duration.ofMillis(500))).as("one error envelope for %s", topic).isNull();
                 }
                 assertThat(attacker.isConnected()).isTrue();
+            }
+            V3Raw attacker = V3Raw.connect(mallory, mallory.keyId().toString(), null, null, false);
+            try {
+                attacker.client.subscribe("relay/v1/inbox/" + mallory.keyId(), 1).waitForCompletion(WAIT.toMillis());
+                attacker.client.publish("relay/v1/inbox/*", message(mallory, victim, "3.1.1").toJson(), 1, false)
+                        .waitForCompletion(WAIT.toMillis());
+                // MQTT 3.1.1 has no negative PUBACK: the error envelope is all the device learns.
+                assertErrorEnvelope(attacker.received.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS), "forbidden");
+            } finally {
+                attacker.close();
             }
             assertNoOneElseHarmed();
         }
