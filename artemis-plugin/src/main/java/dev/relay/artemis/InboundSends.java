@@ -28,6 +28,11 @@ final class InboundSends {
     private static final Logger LOG = LoggerFactory.getLogger(InboundSends.class);
     private static final SimpleString MQTT_RETAIN = SimpleString.of("mqtt.message.retain");
     private static final SimpleString MQTT_QOS = SimpleString.of("mqtt.qos.level");
+    /**
+     * The routing-type prefix of SPEC §4.1. When it reaches the plugin, the acceptor does not resolve it (no
+     * {@code anycastPrefix}) and Artemis would route to a literal address of that name, where no inbox queue is.
+     */
+    private static final String LITERAL_ANYCAST_PREFIX = "anycast://";
     /** STOMP copies frame headers into message properties: the receipt the refused SEND asked for. */
     private static final SimpleString STOMP_RECEIPT = SimpleString.of("receipt");
 
@@ -67,6 +72,12 @@ final class InboundSends {
             if (mqtt && !(address instanceof Address.Outside) && message.getBooleanProperty(MQTT_RETAIN)) {
                 throw new RelayException(ErrorCode.FORBIDDEN,
                         "the retain flag is not allowed in the relay namespace (SPEC §11)");
+            }
+            if (address instanceof Address.Inbox && rawAddress.toString().startsWith(LITERAL_ANYCAST_PREFIX)) {
+                // Accepted, the envelope would go to an address without queues and be lost: refuse before the engine
+                // records anything, so that the sender can send it again under the inbox's plain name.
+                throw new RelayException(ErrorCode.FORBIDDEN, "this listener does not resolve the anycast:// prefix;"
+                        + " send to the inbox's plain name");
             }
             if (!(address instanceof Address.Outside)) {
                 payload = MessagePayloads.payload(message);

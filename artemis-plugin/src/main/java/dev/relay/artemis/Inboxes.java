@@ -40,6 +40,11 @@ final class Inboxes {
         return SimpleString.of(Addressing.artemisInbox(keyId));
     }
 
+    /** True if the broker has an address of that name. */
+    boolean addressExists(String name) {
+        return server.getAddressInfo(SimpleString.of(name)) != null;
+    }
+
     /** Makes sure the inbox queue of {@code keyId} exists (idempotent, safe under races). */
     void ensureInbox(String keyId) throws Exception {
         ensureQueue(inboxName(keyId));

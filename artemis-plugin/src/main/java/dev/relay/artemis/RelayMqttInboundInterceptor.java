@@ -1,9 +1,15 @@
 package dev.relay.artemis;
 
+import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishOutcome;
 import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -12,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
+import org.apache.activemq.artemis.core.security.CheckType;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,17 +33,29 @@ import org.slf4j.LoggerFactory;
  * filter in it (0x87 with the reason string on MQTT 5, 0x80 on 3.1.1), and Artemis then closes the connection, as it
  * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
- * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first.</li>
+ * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first. A PUBLISH to a
+ * name the security manager refuses (a wildcard-like or reserved name in the namespace, a name outside it) never
+ * reaches the plugin either: its {@code forbidden} error envelope (SPEC §10.9) is sent from here, and Artemis
+ * refuses the PUBLISH itself.</li>
+ * <li>CONNECT with a will whose topic lies in the relay namespace: refused with {@code forbidden} (SPEC §2.6),
+ * CONNACK 0x87 with the reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the
+ * connection. (Artemis would accept it and later drop the will, which no envelope check ever saw.)</li>
  * </ul>
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
     private static final int SUBACK = 0x90;
+    private static final int CONNACK = 0x20;
+    private static final int MQTT5_NOT_AUTHORIZED = 0x87;
+    private static final int MQTT311_NOT_AUTHORIZED = 0x05;
     private static final int REASON_STRING_PROPERTY = 0x1F;
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
         RelayRuntime runtime = RelayRuntime.current();
+        if (packet instanceof MqttConnectMessage connect) {
+            return runtime == null || connection == null || admitConnect(runtime, connect, connection);
+        }
         KeyId identity = runtime == null || connection == null ? null : runtime.connections.identityOf(connection.getID());
         if (identity == null) {
             return true; // not yet authenticated (CONNECT) or not a relay connection: Artemis' own checks apply
@@ -46,8 +65,89 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         }
         if (packet instanceof MqttPublishMessage publish) {
             ensureInbox(runtime, publish.variableHeader().topicName());
+            reportBrokerRefusal(runtime, identity, publish, connection);
         }
         return true;
+    }
+
+    /** The error envelope for a PUBLISH that Artemis' permission check will refuse before the plugin sees it. */
+    private static void reportBrokerRefusal(RelayRuntime runtime, KeyId identity, MqttPublishMessage publish,
+                                            RemotingConnection connection) {
+        String topic = publish.variableHeader().topicName();
+        if (topic == null) {
+            return;
+        }
+        String coreName = topic.replace('/', '.');
+        if (RelaySecurityManager.decide(runtime, identity, CheckType.SEND, coreName)) {
+            return; // an inbox, the system address or a permitted outside name: the plugin decides at the send
+        }
+        byte[] payload = ByteBufUtil.getBytes(publish.payload());
+        // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.
+        PublishOutcome outcome = runtime.engine.onPublish(identity, Addressing.parseArtemisAddress(coreName), payload);
+        if (outcome instanceof PublishOutcome.Reject && runtime.inboxes.addressExists(coreName)) {
+            return; // to an existing address the send reaches the plugin, which refuses and reports it itself
+        }
+        RelayException error = outcome instanceof PublishOutcome.Reject reject ? reject.error()
+                : new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker");
+        runtime.metrics.publishRefused(error.code());
+        runtime.refusalLog.sendRefused(identity, "MQTT5".equals(connection.getProtocolName()) ? "mqtt5" : "mqtt3",
+                topic, error);
+        try {
+            runtime.inboxes.deliverFromRelay(identity, runtime.engine.errorEnvelope(identity, payload, error));
+        } catch (Exception e) {
+            LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
+        }
+    }
+
+    /**
+     * A will is published by the broker on the client's behalf after it left, so it never passes the envelope checks
+     * (and Artemis sends it on a connection the relay already forgot): a will into the namespace is refused up front.
+     */
+    private static boolean admitConnect(RelayRuntime runtime, MqttConnectMessage connect, RemotingConnection connection) {
+        if (!connect.variableHeader().isWillFlag() || !reachesNamespace(connect.payload().willTopic())) {
+            return true;
+        }
+        boolean mqtt5 = connect.variableHeader().version() == 5;
+        RelayException refusal = new RelayException(ErrorCode.FORBIDDEN,
+                "a will message may not go into the relay namespace");
+        runtime.metrics.connectRefused(refusal.code());
+        runtime.refusalLog.connectRefused(new ConnectFacts(mqtt5 ? ConnectFacts.Transport.MQTT5
+                : ConnectFacts.Transport.MQTT3, connect.payload().clientIdentifier(), connection.getRemoteAddress()),
+                connect.payload().userName(), refusal);
+        byte[] connack = connack(mqtt5, refusal.reasonString());
+        connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(connack), true);
+        return false;
+    }
+
+    /**
+     * True if an MQTT topic names something in the relay namespace. Its core name does not need a second look:
+     * Artemis escapes the characters that are special in core names ({@code .}, {@code *}) when it converts a topic.
+     */
+    static boolean reachesNamespace(String topic) {
+        return topic != null && !(Addressing.parseMqttTopic(topic) instanceof Address.Outside);
+    }
+
+    /** CONNACK refusing the connection: MQTT 5 0x87 (Not authorized) with a reason string, MQTT 3.1.1 0x05. */
+    static byte[] connack(boolean mqtt5, String reason) {
+        ByteArrayOutputStream variable = new ByteArrayOutputStream();
+        variable.write(0); // no session present
+        if (mqtt5) {
+            variable.write(MQTT5_NOT_AUTHORIZED);
+            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+            int length = Math.min(text.length, 0xFFFF);
+            writeVarInt(variable, 1 + 2 + length);
+            variable.write(REASON_STRING_PROPERTY);
+            variable.write(length >> 8);
+            variable.write(length & 0xFF);
+            variable.write(text, 0, length);
+        } else {
+            variable.write(MQTT311_NOT_AUTHORIZED);
+        }
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(CONNACK);
+        writeVarInt(packet, variable.size());
+        packet.writeBytes(variable.toByteArray());
+        return packet.toByteArray();
     }
 
     private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,

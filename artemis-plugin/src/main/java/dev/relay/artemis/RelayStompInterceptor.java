@@ -15,10 +15,14 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
  * ({@code "<code>: <text>"}, SPEC §10.6) there instead, with the {@code receipt-id} of the refused SEND (Artemis' own
  * text moves to the body). Artemis sends
  * the ERROR later, from its I/O callback thread, so the plugin leaves each refusal here per connection, in order.
+ * Refusals by Artemis' own permission check (a SEND or SUBSCRIBE naming something the security manager refuses,
+ * decided before the plugin sees the frame) get the reason string {@code "forbidden: <Artemis' text>"}.
  */
 public final class RelayStompInterceptor implements StompFrameInterceptor {
     /** Artemis' "Error sending message" (AMQ339011): the ERROR frames that answer a refused SEND. */
     private static final String SEND_ERROR = "AMQ339011";
+    /** Artemis' permission refusals: on an address (AMQ229032) and on a queue (AMQ229213). */
+    private static final String[] PERMISSION_ERRORS = {"AMQ229032", "AMQ229213"};
     private static final int MAX_PENDING = 64;
     private static final Map<Object, Deque<String[]>> PENDING = new ConcurrentHashMap<>();
 
@@ -42,6 +46,10 @@ public final class RelayStompInterceptor implements StompFrameInterceptor {
             return true;
         }
         String message = frame.getHeader("message");
+        if (message != null && isPermissionError(message) && connection instanceof StompConnection stomp) {
+            replace(stomp, frame, "forbidden: " + message, frame.getHeader("receipt-id"), message);
+            return false;
+        }
         Deque<String[]> pending = PENDING.get(connection.getID());
         if (pending == null || message == null || !message.startsWith(SEND_ERROR)) {
             return true;
@@ -53,17 +61,33 @@ public final class RelayStompInterceptor implements StompFrameInterceptor {
         if (refusal == null || !(connection instanceof StompConnection stomp)) {
             return true;
         }
-        // STOMP 1.1+ frames keep repeated headers and clients read the first, so the header cannot be replaced in
-        // place: this ERROR is dropped and one with the relay's reason goes out instead (it passes here unchanged).
+        replace(stomp, frame, refusal[0], refusal[1], message);
+        return false;
+    }
+
+    private static boolean isPermissionError(String message) {
+        for (String code : PERMISSION_ERRORS) {
+            if (message.startsWith(code)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * STOMP 1.1+ frames keep repeated headers and clients read the first, so the header cannot be replaced in place:
+     * the original ERROR is dropped and one with the relay's reason goes out instead (it passes here unchanged).
+     */
+    private static void replace(StompConnection stomp, StompFrame original, String reason, String receipt,
+                                String artemisText) {
         StompFrame error = stomp.getFrameHandler().createStompFrame("ERROR");
-        error.addHeader("message", refusal[0]);
-        if (refusal[1] != null) {
-            error.addHeader("receipt-id", refusal[1]);
+        error.addHeader("message", reason);
+        if (receipt != null) {
+            error.addHeader("receipt-id", receipt);
         }
         error.addHeader("content-type", "text/plain");
-        error.setByteBody(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        error.setNeedsDisconnect(frame.needsDisconnect());
+        error.setByteBody(artemisText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        error.setNeedsDisconnect(original.needsDisconnect());
         stomp.sendFrame(error, null);
-        return false;
     }
 }
