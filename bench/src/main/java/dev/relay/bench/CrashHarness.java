@@ -437,8 +437,9 @@ final class CrashHarness {
         MqttAsyncClient client = new MqttAsyncClient(target.mqtt().toString(), id, new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
-            public void messageArrived(String topic, MqttMessage message) {
+            public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
                 ledger.received(id, MqttLoad.idOf(message.getPayload()), System.currentTimeMillis());
+                Thread.sleep(Long.getLong("relay.crash.slow-reader-millis", 0));
             }
 
             @Override

@@ -71,7 +71,8 @@ public final class RelayExtensionMain implements ExtensionMain {
         Services.securityRegistry().setAuthorizerProvider(providerInput -> authorizer);
         RelayPublishInboundInterceptor inbound =
                 new RelayPublishInboundInterceptor(engine, identities, delivery, executor, metrics);
-        RelayPublishOutboundInterceptor outbound = new RelayPublishOutboundInterceptor(engine, executor, metrics);
+        RelayPublishOutboundInterceptor outbound = new RelayPublishOutboundInterceptor(engine, executor, metrics,
+                Clock.systemUTC());
         Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
             clientContext.addPublishInboundInterceptor(inbound);
             clientContext.addPublishOutboundInterceptor(outbound);

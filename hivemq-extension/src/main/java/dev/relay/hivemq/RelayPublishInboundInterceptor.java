@@ -82,7 +82,9 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
                        KeyId publisher, String clientId, byte[] payload) {
         if (outcome instanceof PublishOutcome.Deliver deliver) {
             ModifiablePublishPacket packet = output.getPublishPacket();
-            packet.setMessageExpiryInterval(deliver.ttlSeconds());
+            // Never shorter than an hour in HiveMQ's queue: the outbound interceptor enforces the TTL itself.
+            packet.setMessageExpiryInterval(Math.max(deliver.ttlSeconds(),
+                    RelayPublishOutboundInterceptor.BROKER_EXPIRY_FLOOR_SECONDS));
             packet.setQos(Qos.AT_LEAST_ONCE); // a QoS 0 message would be dropped for an offline recipient
             packet.setRetain(false);          // a retained inbox message would be handed out again on every subscribe
             metrics.accepted.inc();

@@ -9,21 +9,35 @@ import dev.relay.protocol.Envelope;
 import dev.relay.protocol.RelayException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import dev.relay.protocol.Ttl;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Records delivery (sent → delivered, SPEC §3.5.2 and the audit log) when HiveMQ hands an inbox message to its
- * owner's connection. Observation only: it never changes or delays the message; the store write runs on the executor.
+ * Enforces the TTL at delivery and records delivery (sent → delivered, SPEC §3.5.2 and the audit log) when HiveMQ hands
+ * an inbox message to its owner's connection; the store write runs on the executor.
+ *
+ * <p>Why the TTL is enforced here and not by HiveMQ's message expiry alone: a QoS 1 message that was in flight to a
+ * persistent session (sent, not yet acknowledged) when the broker stopped, and whose message expiry passed before the
+ * session resumed, stalls that session in HiveMQ CE: it never receives another message (found by the crash harness,
+ * reproduced on bare HiveMQ; see docs/security.md). So the inbound interceptor gives HiveMQ at least
+ * {@link #BROKER_EXPIRY_FLOOR_SECONDS}, and this interceptor drops an envelope whose TTL ran out and sets the message
+ * expiry the recipient sees to the TTL that is left.
  */
 final class RelayPublishOutboundInterceptor implements PublishOutboundInterceptor {
+    /** The shortest message expiry HiveMQ gets for an inbox message; longer than any restart should take. */
+    static final long BROKER_EXPIRY_FLOOR_SECONDS = 3600;
+
     private final RelayEngine engine;
     private final ExecutorService executor;
     private final RelayMetrics metrics;
+    private final Clock clock;
 
-    RelayPublishOutboundInterceptor(RelayEngine engine, ExecutorService executor, RelayMetrics metrics) {
+    RelayPublishOutboundInterceptor(RelayEngine engine, ExecutorService executor, RelayMetrics metrics, Clock clock) {
         this.engine = engine;
         this.executor = executor;
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     @Override
@@ -38,13 +52,26 @@ final class RelayPublishOutboundInterceptor implements PublishOutboundIntercepto
         ByteBuffer copy = payload.get().asReadOnlyBuffer();
         byte[] bytes = new byte[copy.remaining()];
         copy.get(bytes);
+        Envelope envelope;
+        try {
+            envelope = Envelope.parse(bytes);
+        } catch (RelayException | RuntimeException e) {
+            return; // not an envelope the relay accepted (it would have been refused inbound): nothing to enforce
+        }
+        long now = clock.millis();
+        long expiresAt = envelope.expiresAtMillis(engine.config().maxTtlSeconds());
+        if (expiresAt <= now) {
+            output.preventPublishDelivery(); // SPEC §6.3: never delivered after its TTL
+            metrics.expired.inc();
+            return;
+        }
+        output.getPublishPacket().setMessageExpiryInterval(Math.max(1, Ttl.remainingSeconds(expiresAt, now)));
         executor.submit(() -> {
             try {
-                Envelope envelope = Envelope.parse(bytes);
                 engine.markDelivered(envelope.from(), envelope.id());
                 metrics.delivered.inc();
-            } catch (RelayException | RuntimeException ignored) {
-                // Not an envelope the relay accepted (it would have been refused inbound): nothing to record.
+            } catch (RuntimeException e) {
+                // recorded by the next delivery or left as sent: delivery itself is unaffected
             }
         });
     }
