@@ -42,7 +42,7 @@ final class StompClient implements ArtemisClient {
         this.socket = socket;
         this.out = socket.getOutputStream();
         this.keyId = keyId;
-        Thread reader = new Thread(this::readLoop, "stomp-reader-" + keyId.substring(0, 6));
+        Thread reader = new Thread(this::readLoop, "stomp-reader-" + keyId.substring(0, Math.min(6, keyId.length())));
         reader.setDaemon(true);
         reader.start();
     }
