@@ -74,8 +74,8 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static void reportBrokerRefusal(RelayRuntime runtime, KeyId identity, MqttPublishMessage publish,
                                             RemotingConnection connection) {
         String topic = publish.variableHeader().topicName();
-        if (topic == null) {
-            return;
+        if (topic == null || topic.isEmpty()) {
+            return; // an MQTT 5 topic alias without a name (the gateway uses them): Artemis resolves it, the plugin decides
         }
         String coreName = topic.replace('/', '.');
         if (RelaySecurityManager.decide(runtime, identity, CheckType.SEND, coreName)) {
@@ -127,19 +127,24 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         return topic != null && !(Addressing.parseMqttTopic(topic) instanceof Address.Outside);
     }
 
+    /** MQTT 5 properties holding only a reason string (cut at 65,535 bytes). */
+    private static void writeReasonStringProperties(ByteArrayOutputStream variable, String reason) {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(text.length, 0xFFFF);
+        writeVarInt(variable, 1 + 2 + length);
+        variable.write(REASON_STRING_PROPERTY);
+        variable.write(length >> 8);
+        variable.write(length & 0xFF);
+        variable.write(text, 0, length);
+    }
+
     /** CONNACK refusing the connection: MQTT 5 0x87 (Not authorized) with a reason string, MQTT 3.1.1 0x05. */
     static byte[] connack(boolean mqtt5, String reason) {
         ByteArrayOutputStream variable = new ByteArrayOutputStream();
         variable.write(0); // no session present
         if (mqtt5) {
             variable.write(MQTT5_NOT_AUTHORIZED);
-            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-            int length = Math.min(text.length, 0xFFFF);
-            writeVarInt(variable, 1 + 2 + length);
-            variable.write(REASON_STRING_PROPERTY);
-            variable.write(length >> 8);
-            variable.write(length & 0xFF);
-            variable.write(text, 0, length);
+            writeReasonStringProperties(variable, reason);
         } else {
             variable.write(MQTT311_NOT_AUTHORIZED);
         }
@@ -179,13 +184,7 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         variable.write(packetId >> 8);
         variable.write(packetId & 0xFF);
         if (mqtt5) {
-            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-            int length = Math.min(text.length, 0xFFFF);
-            writeVarInt(variable, 1 + 2 + length);
-            variable.write(REASON_STRING_PROPERTY);
-            variable.write(length >> 8);
-            variable.write(length & 0xFF);
-            variable.write(text, 0, length);
+            writeReasonStringProperties(variable, reason);
         }
         for (int i = 0; i < filters; i++) {
             variable.write(mqtt5 ? 0x87 : 0x80);

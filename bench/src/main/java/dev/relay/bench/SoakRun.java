@@ -235,12 +235,14 @@ final class SoakRun {
                     }).buildAsync();
             MqttLoad.connect(client, target, key, MqttLoad.token(target, key), 0)
                     .get(MqttLoad.CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            CompletableFuture<?> last = CompletableFuture.completedFuture(null);
             while (!stopping) {
                 sleep(STRANGER_MILLIS);
                 RelayKeyPair device = devices.get(random.nextInt(DEVICES));
-                publish(client, target, envelope(key, device.keyId(), "{\"hello\":true}"),
+                last = publish(client, target, envelope(key, device.keyId(), "{\"hello\":true}"),
                         device.keyId().toString(), true);
             }
+            last.exceptionally(failure -> null).get(30, TimeUnit.SECONDS); // its answer, before the goodbye
             client.disconnect();
         } catch (Exception e) {
             error("stranger", e.toString());

@@ -560,6 +560,10 @@ class GatewayAttacksIT {
             write(keepAlive, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             List<java.net.Socket> sockets = List.of(silent, partial, dripping, keepAlive);
             try {
+                long accepted = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // the gateway accepts asynchronously
+                while (gateway.metrics().tcpConnections() < before + 4 && System.nanoTime() < accepted) {
+                    Thread.sleep(10);
+                }
                 assertThat(gateway.metrics().tcpConnections()).isEqualTo(before + 4);
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 for (int i = 0; System.nanoTime() < deadline && gateway.metrics().tcpConnections() > before; i++) {
