@@ -74,7 +74,8 @@ final class IdleSocketWatchdog extends ConnectionProbe.Adapter {
                 why = "nothing read for " + readIdleNanos / 1_000_000_000L + " s";
             }
             if (why != null && connection instanceof NIOConnection nio) {
-                LOG.info("Dropping connection {}: {}", connection.getPeerAddress(), why);
+                // Debug, not info: a slowloris attack would otherwise write one line per socket it opened.
+                LOG.debug("Dropping connection {}: {}", connection.getPeerAddress(), why);
                 connections.remove(connection);
                 nio.terminateSilently();
             }
