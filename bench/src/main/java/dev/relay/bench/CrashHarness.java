@@ -117,10 +117,9 @@ final class CrashHarness {
         }
         everyone.addAll(online);
         online.forEach(key -> kinds.put(key.keyId().toString(), "online"));
-        List<Long> killDelays = new ArrayList<>();
         long startedAt = System.nanoTime();
         for (int round = 1; round <= rounds; round++) {
-            killDelays.add(round(round, data));
+            round(round, data);
         }
         CrashLedger.Verdict verdict;
         StoreCheck store;
@@ -129,7 +128,7 @@ final class CrashHarness {
         }
         store = bare ? StoreCheck.NONE : checkStore(data);
         double seconds = (System.nanoTime() - startedAt) / 1e9;
-        Result result = new Result(broker + (bare ? " (bare)" : " + Relay"), rounds, seed, killDelays, verdict, store, seconds);
+        Result result = new Result(broker + (bare ? " (bare)" : " + Relay"), rounds, seed, verdict, store, seconds);
         if (result.ok()) {
             deleteRecursively(data);
         } else {
@@ -138,8 +137,8 @@ final class CrashHarness {
         return result;
     }
 
-    /** One round: start, load, kill at a random point. Returns the kill delay in milliseconds. */
-    private long round(int round, Path data) throws Exception {
+    /** One round: start, load, kill at a random point. */
+    private void round(int round, Path data) throws Exception {
         BrokerProcess target = start(data);
         List<AutoCloseable> clients = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
@@ -181,7 +180,6 @@ final class CrashHarness {
         out.printf("  %s round %d: killed %d ms into the load; %d sent, %d acknowledged, %d awaiting re-send%n",
                 broker, round, killDelay, ledger.verdict(0).sent(), ledger.verdict(0).acknowledged(),
                 unacknowledged.size());
-        return killDelay;
     }
 
     /** Everyone back: re-send what is unacknowledged, then read until every acknowledged message arrived. */
@@ -555,23 +553,10 @@ final class CrashHarness {
     }
 
     /** One broker's run: the rounds, the verdict on the messages and on the store. */
-    record Result(String broker, int rounds, long seed, List<Long> killDelaysMillis, CrashLedger.Verdict verdict,
-                  StoreCheck store, double seconds) {
+    record Result(String broker, int rounds, long seed, CrashLedger.Verdict verdict, StoreCheck store,
+                  double seconds) {
         boolean ok() {
             return verdict.ok() && store.ok() && verdict.acknowledged() > 0;
-        }
-
-        Map<String, Object> toMap() {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("broker", broker);
-            map.put("rounds", rounds);
-            map.put("seed", seed);
-            map.put("killDelaysMillis", killDelaysMillis);
-            map.put("verdict", verdict);
-            map.put("store", store);
-            map.put("seconds", seconds);
-            map.put("ok", ok());
-            return map;
         }
     }
 }

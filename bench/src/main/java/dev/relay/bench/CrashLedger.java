@@ -60,11 +60,6 @@ final class CrashLedger {
         }
     }
 
-    boolean isAcknowledged(String id) {
-        Entry entry = entries.get(id);
-        return entry != null && entry.acknowledged;
-    }
-
     /** Acknowledged messages still waiting for their first delivery that have not expired by {@code nowMillis}. */
     long outstanding(long nowMillis) {
         return entries.values().stream().filter(e -> e.acknowledged && e.deliveries.get() == 0
