@@ -11,15 +11,19 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * HiveMQ delivers or queues a message only for sessions with a matching subscription; without one it would drop it,
- * so the engine parks it instead. Called from the extension executor, never from a network thread.
+ * so the engine parks it instead. A session that ends with its connection (session expiry 0: a one-shot tool) gets the
+ * message too but keeps nothing, so while only such sessions read, the engine parks a copy as well. Called from the
+ * extension executor, never from a network thread.
  */
 final class HiveMQBrokerSessions implements BrokerSessions {
     private static final long LOOKUP_TIMEOUT_SECONDS = 5;
 
     private final SubscriptionStore subscriptions;
+    private final ClientIdentities identities;
 
-    HiveMQBrokerSessions(SubscriptionStore subscriptions) {
+    HiveMQBrokerSessions(SubscriptionStore subscriptions, ClientIdentities identities) {
         this.subscriptions = subscriptions;
+        this.identities = identities;
     }
 
     /** Each session of an identity has its own (non-shared) subscription, so each gets every message. */
@@ -29,23 +33,28 @@ final class HiveMQBrokerSessions implements BrokerSessions {
     }
 
     @Override
-    public boolean canQueueFor(KeyId recipient) {
+    public Readers readers(KeyId recipient) {
         String inbox = Addressing.mqttInbox(recipient.toString());
         try {
             // Only the identity's own sessions (<key id> and <key id>.<suffix>) can hold this exact subscription, and
             // a subscription exists only inside a session, which HiveMQ routes to online or queues for offline.
-            AtomicBoolean subscribed = new AtomicBoolean();
+            AtomicBoolean lasting = new AtomicBoolean();
+            AtomicBoolean passing = new AtomicBoolean();
             subscriptions.iterateAllSubscribersForTopic(inbox, (context, subscriber) -> {
-                subscribed.set(true);
-                context.abortIteration();
+                if (identities.isPassing(subscriber.getClientId())) {
+                    passing.set(true);
+                } else {
+                    lasting.set(true);
+                    context.abortIteration();
+                }
             }, Runnable::run).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return subscribed.get();
+            return lasting.get() ? Readers.LASTING : passing.get() ? Readers.PASSING_ONLY : Readers.NONE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Readers.NONE;
         } catch (ExecutionException | TimeoutException e) {
             // Parking is the safe answer: the message waits in the relay store instead of being dropped.
-            return false;
+            return Readers.NONE;
         }
     }
 }

@@ -52,13 +52,16 @@ final class InboxDelivery {
 
     /** An envelope signed by the relay, for {@code recipient}'s inbox; parked if the broker cannot queue for it. */
     void deliverFromRelay(KeyId recipient, Envelope envelope) {
-        if (!sessions.canQueueFor(recipient)) {
-            engine.parkReply(recipient, envelope);
+        BrokerSessions.Readers readers = sessions.readers(recipient);
+        if (readers != BrokerSessions.Readers.LASTING) {
+            engine.parkReply(recipient, envelope); // passing sessions still get it below, but keep nothing
+        }
+        if (readers == BrokerSessions.Readers.NONE) {
             return;
         }
         long expiresAt = envelope.expiresAtMillis(engine.config().maxTtlSeconds());
         publishService.publish(publish(recipient, envelope.toJson(), expiresAt)).whenComplete((ignored, failure) -> {
-            if (failure != null) {
+            if (failure != null && readers == BrokerSessions.Readers.LASTING) {
                 LOG.warn("Could not put relay envelope {} into the inbox of {}; parking it", envelope.id(), recipient, failure);
                 engine.parkReply(recipient, envelope);
             }

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure what Relay costs: HiveMQ and Artemis with and without Relay (and Mosquitto, when it is",
-                "installed), each in its own process, taking turns on this machine. Five scenarios: throughput,",
+        description = {"Measure what Relay costs against the bare brokers and Mosquitto.",
+                "HiveMQ and Artemis with and without Relay (and Mosquitto, when it is installed), each in its own",
+                "process, taking turns on this machine. Five scenarios: throughput,",
                 "latency at fixed rates, offline drain, connection storm, signature cost. Writes results.json,",
                 "results.md and PNG charts. The full run takes about 25 minutes on 2 cores; --quick about three",
                 "and only checks that the harness works (its numbers mean nothing)."})

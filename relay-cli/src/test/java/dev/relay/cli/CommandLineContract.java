@@ -183,6 +183,21 @@ abstract class CommandLineContract {
     }
 
     @Test
+    void aNoteToYourselfSentBeforeYouEverListenedWaitsForListen() throws Exception {
+        Cli overMqtt = mqtt("newcomer");
+        Cli overWebSocket = websocket("newcomer");
+        String myId = keyIdOf(overMqtt);
+        // The sending command's own one-shot session reads this inbox while it sends (on HiveMQ it gets the note
+        // live, on Artemis it leaves it in the queue); the identity has no lasting session yet.
+        String viaMqtt = overMqtt.run("send", "--to", myId, "note", "one").line();
+        String viaWebSocket = overWebSocket.run("send", "--to", myId, "note", "two").line();
+
+        Cli.Result listened = overMqtt.run("listen", "--json", "--count", "2", "--for", "30s");
+        assertThat(listened.exit()).as(listened.err()).isZero();
+        assertThat(listened.out()).contains(viaMqtt).contains(viaWebSocket);
+    }
+
+    @Test
     void mistakesGetOneLineAndAnExitCodeScriptsCanUse() {
         Cli.Result noRecipient = Cli.runExactly("send", "hello");
         assertThat(noRecipient.exit()).isEqualTo(ExitCodes.USAGE);

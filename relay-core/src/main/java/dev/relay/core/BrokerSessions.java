@@ -10,10 +10,23 @@ import dev.relay.protocol.KeyId;
 @FunctionalInterface
 public interface BrokerSessions {
     /** Every recipient has a broker-side queue (Artemis: the durable inbox queue made by the relay). */
-    BrokerSessions ALWAYS = recipient -> true;
+    BrokerSessions ALWAYS = recipient -> Readers.LASTING;
 
-    /** Whether the broker will queue a message for {@code recipient} until it reads it. */
-    boolean canQueueFor(KeyId recipient);
+    /** Who reads a recipient's inbox on the broker's side, as far as keeping a message goes. */
+    enum Readers {
+        /** A session that outlives its connection is subscribed: the broker queues the message until it is read. */
+        LASTING,
+        /**
+         * Only sessions that end with their connection are subscribed (one-shot tools): they get the message now, and
+         * the engine parks a copy for the identity's next lasting session, which the broker would otherwise never see.
+         */
+        PASSING_ONLY,
+        /** Nobody: the engine parks the message. */
+        NONE
+    }
+
+    /** Who would read a message put into {@code recipient}'s inbox now. */
+    Readers readers(KeyId recipient);
 
     /**
      * Whether the sessions of one identity compete for its inbox (one queue, each message to one of them: Artemis) or

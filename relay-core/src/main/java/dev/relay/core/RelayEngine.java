@@ -300,7 +300,8 @@ public final class RelayEngine implements AutoCloseable {
             Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
         }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
-        boolean park = !brokerSessions.canQueueFor(recipient);
+        BrokerSessions.Readers readers = brokerSessions.readers(recipient);
+        boolean park = readers != BrokerSessions.Readers.LASTING;
         if (park) {
             // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
             if (store.message(sender.toString(), envelope.id()).isPresent()) {
@@ -322,9 +323,10 @@ public final class RelayEngine implements AutoCloseable {
         if (isReceipt) {
             recordReceipt(sender, answered, now);
         }
-        if (park) {
+        if (readers == BrokerSessions.Readers.NONE) {
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
+        // LASTING, or PASSING_ONLY with the copy parked above: let the broker route it to whoever reads now.
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
     }
 
@@ -424,7 +426,8 @@ public final class RelayEngine implements AutoCloseable {
 
     /**
      * Tells the engine which recipients the broker can queue for; the others get their messages parked in the store
-     * ({@link PublishOutcome.Parked}) until {@link #parked} hands them to the adapter on connect.
+     * ({@link PublishOutcome.Parked}, or a parked copy beside the delivery to passing sessions) until {@link #parked}
+     * hands them to the adapter on connect.
      */
     public void useBrokerSessions(BrokerSessions sessions) {
         this.brokerSessions = Objects.requireNonNull(sessions, "sessions");

@@ -24,7 +24,8 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
 
     /** Bob and Carol have no broker session (never connected): their messages are parked by the engine. */
     private void onlyAliceHasABrokerSession() {
-        engine.useBrokerSessions(recipient -> recipient.equals(alice.keyId()));
+        engine.useBrokerSessions(recipient -> recipient.equals(alice.keyId()) ? BrokerSessions.Readers.LASTING
+                : BrokerSessions.Readers.NONE);
     }
 
     /** Alice sends to Bob; the engine must park it. */
@@ -59,6 +60,19 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
         onlyAliceHasABrokerSession();
         assertThat(send(bob, alice, message(alice))).isInstanceOf(PublishOutcome.Deliver.class);
         assertThat(engine.parked(alice.keyId(), 10)).isEmpty();
+    }
+
+    @Test
+    void recipientsReadOnlyByPassingSessionsGetItNowAndACopyWaitsForTheirLastingSession() {
+        engine.useBrokerSessions(recipient -> recipient.equals(bob.keyId()) ? BrokerSessions.Readers.PASSING_ONLY
+                : BrokerSessions.Readers.LASTING);
+        Envelope m1 = sign(message(bob), alice);
+        PublishOutcome outcome = publish(alice, bob, m1);
+
+        assertThat(outcome).as("routed to the one-shot session that reads now").isInstanceOf(PublishOutcome.Deliver.class);
+        assertThat(parkedIds(10)).as("and kept for bob's next lasting session").containsExactly(m1.id());
+        assertThat(publish(alice, bob, m1)).isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(parkedIds(10)).containsExactly(m1.id());
     }
 
     @Test

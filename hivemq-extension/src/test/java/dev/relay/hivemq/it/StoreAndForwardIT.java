@@ -86,6 +86,33 @@ class StoreAndForwardIT {
     }
 
     @Test
+    void anEnvelopeReadByAOneShotSessionStillWaitsForTheIdentitysFirstLastingSession() throws Exception {
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair frank = RelayKeyPair.generate();
+        try (Clients.PahoV5 aliceClient = Clients.pahoV5(broker, alice)) {
+            // frank's only session so far ends with its connection (session expiry 0), as a one-shot tool's does.
+            Clients.PahoV5 oneShot = new Clients.PahoV5(broker.serverUri(), Clients.keyId(frank) + ".oneshot");
+            List<byte[]> sent;
+            try {
+                oneShot.connect(Clients.keyId(frank), Clients.token(frank, broker.realm()), true, 0L);
+                assertThat(oneShot.subscribeInbox()).containsExactly(1);
+                sent = sendAll(aliceClient, alice, frank, 1, "for frank while only a one-shot session reads");
+                assertReceivesExactly(oneShot, sent, alice); // the passing session gets it live
+            } finally {
+                oneShot.close();
+            }
+
+            // HiveMQ kept nothing for the ended session; the relay parked a copy for frank's lasting session.
+            try (Clients.PahoV5 frankClient = Clients.pahoV5(broker, frank)) {
+                assertThat(frankClient.sessionPresent()).isFalse();
+                assertThat(frankClient.subscribeInbox()).containsExactly(1);
+                assertReceivesExactly(frankClient, sent, alice);
+                assertControlIsNext(aliceClient, alice, frank, frankClient);
+            }
+        }
+    }
+
+    @Test
     void queuedAndParkedEnvelopesSurviveBrokerRestart() throws Exception {
         RelayKeyPair alice = RelayKeyPair.generate();
         RelayKeyPair bob = RelayKeyPair.generate();  // offline with a session: HiveMQ queues
