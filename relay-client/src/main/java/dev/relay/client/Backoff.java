@@ -14,6 +14,7 @@ public final class Backoff {
     private final DoubleSupplier random;
     private int attempt;
 
+    /** Delays drawn by {@code random} (0..1) between {@code min} and a cap that doubles from {@code min} to {@code max}. */
     public Backoff(Duration min, Duration max, DoubleSupplier random) {
         if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
             throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + " and " + max);
@@ -35,6 +36,7 @@ public final class Backoff {
         attempt = 0;
     }
 
+    /** The largest delay the next attempt can get, in milliseconds. */
     public long currentCapMillis() {
         // Shift only while it cannot overflow; beyond 2^30 · min the cap is max anyway.
         return attempt >= 30 ? maxMillis : Math.min(maxMillis, minMillis << attempt);

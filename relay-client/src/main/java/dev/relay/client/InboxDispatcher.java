@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class InboxDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(InboxDispatcher.class);
+    /** How many recent (sender, id) pairs are remembered to drop redeliveries. */
     public static final int DEDUPE_CAPACITY = 10_000;
 
     private final KeyId me;

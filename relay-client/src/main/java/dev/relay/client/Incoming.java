@@ -13,11 +13,13 @@ public final class Incoming {
     private final Envelope envelope;
     private volatile boolean leftUnacknowledged;
 
+    /** Made by the client that received and verified {@code envelope}; answers go through {@code client}. */
     public Incoming(RelayClient client, Envelope envelope) {
         this.client = client;
         this.envelope = envelope;
     }
 
+    /** The envelope exactly as its sender signed it ({@code from} is the verified sender). */
     public Envelope envelope() {
         return envelope;
     }

@@ -86,6 +86,7 @@ public final class PendingRequests {
         }
     }
 
+    /** Fails every pending request, e.g. when the client is closed. */
     public void failAll(RelayClientException failure) {
         byRequestId.keySet().forEach(id -> fail(id, failure));
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 public final class RecentIds {
     private final Map<String, Boolean> entries;
 
+    /** Remembers at most {@code capacity} ids, forgetting the least recently seen first. */
     public RecentIds(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be positive");
@@ -35,6 +36,7 @@ public final class RecentIds {
         entries.remove(key);
     }
 
+    /** How many ids are remembered now. */
     public synchronized int size() {
         return entries.size();
     }
