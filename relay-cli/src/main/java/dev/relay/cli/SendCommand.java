@@ -6,6 +6,7 @@ import dev.relay.protocol.KeyId;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.Receipt;
 import dev.relay.protocol.RelayKeyPair;
+import dev.relay.protocol.Ttl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +61,12 @@ final class SendCommand extends ClientCommand implements Callable<Integer> {
         byte[] bytes = bytes();
         String type = contentType != null ? contentType
                 : body != null && body.file != null ? null : RelayClient.TEXT_PLAIN;
+        if (ttl != null && ttl.toSeconds() > Ttl.MAX_SECONDS) {
+            // Accepted and clamped by the relay (SPEC §6.2): say so rather than let the sender believe the longer TTL.
+            err().println("relay: note: the relay keeps a message at most " + Ttl.MAX_SECONDS / 86_400
+                    + " days; --ttl " + ttl.toDays() + "d is signed as given and clamped by the relay");
+            err().flush();
+        }
         RelayKeyPair key = connection.loadOrCreateKey();
         Envelope envelope = Envelope.builder(Kind.MESSAGE).to(to).contentType(type).body(bytes)
                 .expiresIn(ttl == null ? null : ttl.toSeconds()).threadId(thread).inReplyTo(replyTo).sign(key);

@@ -190,7 +190,10 @@ abstract class CommandLineContract {
         // The sending command's own one-shot session reads this inbox while it sends (on HiveMQ it gets the note
         // live, on Artemis it leaves it in the queue); the identity has no lasting session yet.
         String viaMqtt = overMqtt.run("send", "--to", myId, "note", "one").line();
-        String viaWebSocket = overWebSocket.run("send", "--to", myId, "note", "two").line();
+        Cli.Result longTtl = overWebSocket.run("send", "--to", myId, "--ttl", "40d", "note", "two");
+        assertThat(longTtl.exit()).as(longTtl.err()).isZero();
+        assertThat(longTtl.err()).contains("at most 30 days; --ttl 40d is signed as given and clamped by the relay");
+        String viaWebSocket = longTtl.line();
 
         Cli.Result listened = overMqtt.run("listen", "--json", "--count", "2", "--for", "30s");
         assertThat(listened.exit()).as(listened.err()).isZero();
