@@ -70,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Receiving.</b> Only envelopes that pass SPEC §3.8 (strict parse, addressed to this device, signature, relay key
  * for {@code response}/{@code error}, not expired, not a duplicate) reach the {@link IncomingHandler}, one at a time on
  * one thread; the delivery is acknowledged when the handler returns, and comes again after a reconnect if it throws.
- * Envelopes that fail are acknowledged, logged and reported to {@link Builder#onDiscard}.
+ * Envelopes that fail are acknowledged and logged, and reported to {@link Builder#onDiscard} unless they are duplicates
+ * (normal with at-least-once delivery).
  *
  * <p><b>Sending.</b> {@link #send} completes with the envelope id once the relay accepted it, or fails with the relay's
  * code. With an {@link Builder#outbox(Path) outbox} file, sends are written to disk first and survive both offline
@@ -775,7 +776,10 @@ public final class RelayDevice implements RelayClient {
             return this;
         }
 
-        /** Told the reason ({@code "<code>: <text>"}) of every inbox envelope discarded by the SPEC §3.8 checks. */
+        /**
+         * Told the reason ({@code "<code>: <text>"}) of every inbox envelope discarded by the SPEC §3.8 checks (not of
+         * duplicates). Runs on the MQTT client's thread: keep it short; an exception it throws is logged and ignored.
+         */
         public Builder onDiscard(Consumer<String> listener) {
             this.discardListener = Objects.requireNonNull(listener, "listener");
             return this;

@@ -56,7 +56,10 @@ public final class InboxDispatcher {
         this.clockMillis = clockMillis;
     }
 
-    /** Called with the reason (SPEC code first) of every envelope discarded because it failed §3.8 steps 1–4. */
+    /**
+     * Called with the reason (SPEC code first) of every envelope discarded because it failed §3.8 steps 1–4, on the
+     * transport's thread; an exception it throws is logged and does not keep the envelope from being acknowledged.
+     */
     public void onDiscard(Consumer<String> listener) {
         this.discardListener = listener;
     }
@@ -72,7 +75,12 @@ public final class InboxDispatcher {
         } catch (RelayException e) {
             // Acked anyway (SPEC §3.8): redelivering an envelope that fails verification would fail again.
             LOG.warn("Discarding an envelope from the inbox of {}: {}", me, e.reasonString());
-            discardListener.accept(e.reasonString());
+            try {
+                discardListener.accept(e.reasonString());
+            } catch (RuntimeException | AssertionError listenerFailure) {
+                // Application code on the transport's thread: thrown on, it would skip the ack and stall the inbox.
+                LOG.warn("Discard listener failed on {}", e.reasonString(), listenerFailure);
+            }
             ack.run();
             return;
         }

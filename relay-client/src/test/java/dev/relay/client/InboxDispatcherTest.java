@@ -16,10 +16,13 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The client-side checks of SPEC §3.8 and the relay-key trust, without a connection. */
@@ -54,6 +57,22 @@ class InboxDispatcherTest {
         assertCode(dispatcher, tampered, ErrorCode.BAD_SIGNATURE);
         assertCode(dispatcher, old.toJsonString(), ErrorCode.EXPIRED);
         assertCode(dispatcher, fakeResponse.toJsonString(), ErrorCode.BAD_SIGNATURE);
+    }
+
+    @Test
+    void aDiscardIsAcknowledgedEvenWhenTheDiscardListenerThrows() {
+        InboxDispatcher dispatcher = dispatcher(new RelayKeyTrust(RELAY.keyId()));
+        List<String> reported = new ArrayList<>();
+        dispatcher.onDiscard(reason -> {
+            reported.add(reason);
+            throw new IllegalStateException("a bug in the application's listener");
+        });
+        AtomicInteger acks = new AtomicInteger();
+
+        dispatcher.onDelivery("not json".getBytes(UTF_8), acks::incrementAndGet);
+
+        assertThat(reported).singleElement().asString().startsWith("malformed: ");
+        assertThat(acks).hasValue(1);
     }
 
     @Test
