@@ -69,7 +69,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Receiving.</b> Only envelopes that pass SPEC §3.8 (strict parse, addressed to this device, signature, relay key
  * for {@code response}/{@code error}, not expired, not a duplicate) reach the {@link IncomingHandler}, one at a time on
- * one thread; the delivery is acknowledged when the handler returns, and comes again after a reconnect if it throws.
+ * one thread; the delivery is acknowledged when the handler returns. If the handler throws, the device does what Paho
+ * does: it ends the connection and reconnects after its backoff (growing while the handler keeps failing), and the
+ * broker delivers the message again. Without that, HiveMQ would hold back every later message behind the
+ * unacknowledged one until some other reconnect.
  * Envelopes that fail are acknowledged and logged, and reported to {@link Builder#onDiscard} unless they are duplicates
  * (normal with at-least-once delivery).
  *
@@ -87,6 +90,8 @@ public final class RelayDevice implements RelayClient {
     private static final Logger LOG = LoggerFactory.getLogger(RelayDevice.class);
     /** SPEC §2.7: devices keep their session for 7 days, matching the default TTL. */
     public static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofDays(7);
+    /** The reason a connection is ended when the message handler threw (logged, and seen by waiting sends). */
+    public static final String HANDLER_FAILED = "handler_failed";
 
     private final String serverUri;
     private final RelayKeyPair key;
@@ -119,6 +124,8 @@ public final class RelayDevice implements RelayClient {
     private volatile MqttSession session; // written under lifecycle; null while disconnected
     private volatile boolean sessionPresent;
     private volatile long flushPausedUntilMillis;
+    /** Handler failures since the handler last succeeded: while there are any, reconnects keep backing off. */
+    private volatile int handlerFailures;
 
     private RelayDevice(Builder builder) {
         this.serverUri = builder.serverUri;
@@ -248,7 +255,9 @@ public final class RelayDevice implements RelayClient {
                 throw new RelayClientException(RelayClientException.CONNECTION_LOST,
                         "the connection ended while subscribing");
             }
-            backoff.reset();
+            if (handlerFailures == 0) {
+                backoff.reset();
+            }
             setState(DeviceState.CONNECTED);
         }
         LOG.info("Connected to {} as {} (MQTT {}, session present: {})", serverUri, clientId,
@@ -534,7 +543,21 @@ public final class RelayDevice implements RelayClient {
             LOG.info("No handler set; dropping {}", envelope);
             return;
         }
-        application.onMessage(message);
+        MqttSession current = session;
+        try {
+            application.onMessage(message);
+            handlerFailures = 0;
+        } catch (Exception | AssertionError failure) {
+            handlerFailures++;
+            // Not acknowledged (the dispatcher sees the throw); a new connection makes the broker deliver it again.
+            try {
+                scheduler.execute(() -> connectionLost(current, new RelayClientException(HANDLER_FAILED,
+                        "the message handler failed on " + envelope.id() + " (" + failure + ")")));
+            } catch (RejectedExecutionException closing) {
+                LOG.debug("Not reconnecting after the handler failure: the device is closing");
+            }
+            throw failure;
+        }
     }
 
     private static RelayClientException fromErrorBody(Envelope error) {

@@ -200,6 +200,32 @@ abstract class DeviceClientContract {
                 DeviceState.CONNECTED);
     }
 
+    @Test
+    void aMessageWhoseHandlerThrowsComesAgainAfterAReconnectAndDoesNotHoldBackLaterOnes() throws Exception {
+        Path fanKey = dir.resolve("fan.key");
+        List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean motorJammed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<DeviceState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RelayDevice fan = track(device(fanKey).onStateChange(states::add).onMessage(in -> {
+            handled.add(in.text());
+            if (motorJammed.getAndSet(false)) {
+                throw new IllegalStateException("motor jammed");
+            }
+        }).connect());
+        RelayDevice controller = track(device(dir.resolve("controller.key")).connect());
+
+        controller.message(fan.keyId(), "text/plain", "on".getBytes(UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        awaitCondition(() -> handled.size() == 2); // failed once, then again after the reconnect
+        controller.message(fan.keyId(), "text/plain", "off".getBytes(UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        awaitCondition(() -> handled.size() == 3);
+
+        assertThat(handled).containsExactly("on", "on", "off");
+        assertThat(states).containsSubsequence(DeviceState.CONNECTED, DeviceState.RECONNECTING,
+                DeviceState.CONNECTED);
+        Thread.sleep(500);
+        assertThat(handled).as("each handled once it succeeded").hasSize(3);
+    }
+
     @ParameterizedTest
     @EnumSource(MqttVersion.class)
     void aRefusedSendFailsWithTheRelaysCodeAndTheConnectionStays(MqttVersion version) throws Exception {
