@@ -9,6 +9,7 @@ import dev.relay.client.IncomingHandler;
 import dev.relay.client.InboxDispatcher;
 import dev.relay.client.PendingReceipts;
 import dev.relay.client.PendingRequests;
+import dev.relay.client.RedeliveringHandler;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
 import dev.relay.client.RelayKeyTrust;
@@ -90,8 +91,7 @@ public final class RelayDevice implements RelayClient {
     private static final Logger LOG = LoggerFactory.getLogger(RelayDevice.class);
     /** SPEC §2.7: devices keep their session for 7 days, matching the default TTL. */
     public static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofDays(7);
-    /** The reason a connection is ended when the message handler threw (logged, and seen by waiting sends). */
-    public static final String HANDLER_FAILED = "handler_failed";
+
 
     private final String serverUri;
     private final RelayKeyPair key;
@@ -124,8 +124,8 @@ public final class RelayDevice implements RelayClient {
     private volatile MqttSession session; // written under lifecycle; null while disconnected
     private volatile boolean sessionPresent;
     private volatile long flushPausedUntilMillis;
-    /** Handler failures since the handler last succeeded: while there are any, reconnects keep backing off. */
-    private volatile int handlerFailures;
+    /** The application's handler; while its last message failed, reconnects keep backing off. */
+    private final RedeliveringHandler application;
 
     private RelayDevice(Builder builder) {
         this.serverUri = builder.serverUri;
@@ -148,9 +148,10 @@ public final class RelayDevice implements RelayClient {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setRemoveOnCancelPolicy(true);
         this.handlerThread = Executors.newSingleThreadExecutor(ClientSupport.daemonThreads("relay-device-handler"));
-        IncomingHandler application = builder.handler;
+        this.application = builder.handler == null ? null
+                : new RedeliveringHandler(builder.handler, this::endConnectionForRedelivery);
         this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts,
-                message -> onIncoming(message, application), handlerThread,
+                this::onIncoming, handlerThread,
                 envelope -> new Incoming(this, envelope), System::currentTimeMillis);
         inbox.onDiscard(builder.discardListener);
     }
@@ -255,7 +256,7 @@ public final class RelayDevice implements RelayClient {
                 throw new RelayClientException(RelayClientException.CONNECTION_LOST,
                         "the connection ended while subscribing");
             }
-            if (handlerFailures == 0) {
+            if (application == null || !application.isFailing()) {
                 backoff.reset();
             }
             setState(DeviceState.CONNECTED);
@@ -530,7 +531,7 @@ public final class RelayDevice implements RelayClient {
     }
 
     /** An error envelope about one of this device's sends is its refusal; everything else goes to the app. */
-    private void onIncoming(Incoming message, IncomingHandler application) throws Exception {
+    private void onIncoming(Incoming message) throws Exception {
         Envelope envelope = message.envelope();
         if (envelope.kind() == Kind.ERROR && envelope.inReplyTo() != null) {
             Envelope refusedSend = awaitingRefusal.remove(envelope.inReplyTo());
@@ -543,20 +544,17 @@ public final class RelayDevice implements RelayClient {
             LOG.info("No handler set; dropping {}", envelope);
             return;
         }
+        application.onMessage(message);
+    }
+
+    /** After a handler failure: a new connection makes the broker deliver the unacknowledged message again. */
+    private void endConnectionForRedelivery(String reason) {
         MqttSession current = session;
         try {
-            application.onMessage(message);
-            handlerFailures = 0;
-        } catch (Exception | AssertionError failure) {
-            handlerFailures++;
-            // Not acknowledged (the dispatcher sees the throw); a new connection makes the broker deliver it again.
-            try {
-                scheduler.execute(() -> connectionLost(current, new RelayClientException(HANDLER_FAILED,
-                        "the message handler failed on " + envelope.id() + " (" + failure + ")")));
-            } catch (RejectedExecutionException closing) {
-                LOG.debug("Not reconnecting after the handler failure: the device is closing");
-            }
-            throw failure;
+            scheduler.execute(() -> connectionLost(current,
+                    new RelayClientException(RedeliveringHandler.HANDLER_FAILED, reason)));
+        } catch (RejectedExecutionException closing) {
+            LOG.debug("Not reconnecting after the handler failure: the device is closing");
         }
     }
 

@@ -8,6 +8,7 @@ import dev.relay.client.InboxDispatcher;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.PendingReceipts;
 import dev.relay.client.PendingRequests;
+import dev.relay.client.RedeliveringHandler;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
 import dev.relay.client.RelayKeyTrust;
@@ -62,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Delivery.</b> Every {@code message} frame is verified as SPEC §3.8 requires (strict parse, addressed to this
  * agent, signature, relay key for {@code response}/{@code error}, expiry, de-duplication on (from, id)); envelopes that
  * fail are discarded with a warning and acknowledged. The rest go to the {@link IncomingHandler} on one dedicated
- * thread and are acknowledged when it returns; if it throws, the delivery stays unacknowledged and comes again on the
- * next connection. Answers to pending {@link #request} calls complete those instead of reaching the handler.
+ * thread and are acknowledged when it returns; if it throws, the delivery stays unacknowledged and the agent ends the
+ * connection and reconnects (backing off while the handler keeps failing), so it comes again. Answers to pending {@link #request} calls complete those instead of reaching the handler.
  *
  * <p><b>Relay key.</b> Pin it with {@link Builder#relayKey}. Without a pin, {@link #connect()} asks {@code relay.info}
  * and trusts the key that signs the answer and names itself there (trust on first use, SPEC §8.5), for the agent's
@@ -122,6 +123,8 @@ public final class RelayAgent implements RelayClient {
     private volatile GatewayConnection connection; // written under lifecycle; null while there is none
     private volatile Welcome welcome;
     private volatile AgentException closeCause;
+    /** The application's handler when the agent reconnects; while its last message failed, reconnects back off. */
+    private final RedeliveringHandler application;
 
     private RelayAgent(Builder builder) {
         this.uri = builder.uri;
@@ -139,7 +142,11 @@ public final class RelayAgent implements RelayClient {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setRemoveOnCancelPolicy(true);
         this.handlerThread = Executors.newSingleThreadExecutor(ClientSupport.daemonThreads("relay-agent-handler"));
-        this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts, builder.handler, handlerThread,
+        // With reconnects off, a handler failure leaves the message for the next connection the application makes.
+        this.application = builder.handler == null || !reconnect ? null
+                : new RedeliveringHandler(builder.handler, this::endConnectionForRedelivery);
+        this.inbox = new InboxDispatcher(key.keyId(), trust, requests, receipts,
+                application != null ? application : builder.handler, handlerThread,
                 envelope -> new Incoming(this, envelope), System::currentTimeMillis);
         client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, (int) connectTimeout.toMillis());
     }
@@ -202,7 +209,9 @@ public final class RelayAgent implements RelayClient {
             }
             connection = attempt;
             welcome = welcomed;
-            backoff.reset();
+            if (application == null || !application.isFailing()) {
+                backoff.reset();
+            }
             setState(AgentState.CONNECTED);
         }
         LOG.info("Connected to {} as {} (session present: {})", uri, welcomed.clientId(), welcomed.sessionPresent());
@@ -226,6 +235,19 @@ public final class RelayAgent implements RelayClient {
         }
         LOG.error("Connection to {} ended ({}); not reconnecting", uri, cause.getMessage());
         shutDown(cause);
+    }
+
+    /** After a handler failure: a new connection makes the gateway deliver the unacknowledged message again. */
+    private void endConnectionForRedelivery(String reason) {
+        GatewayConnection current = connection;
+        if (current == null) {
+            return; // already reconnecting: the message comes again on the next connection anyway
+        }
+        try {
+            scheduler.execute(() -> current.abort(new AgentException(RedeliveringHandler.HANDLER_FAILED, reason)));
+        } catch (RejectedExecutionException closing) {
+            LOG.debug("Not reconnecting after the handler failure: the agent is closing");
+        }
     }
 
     private void scheduleReconnect() {

@@ -139,6 +139,36 @@ class AgentClientIT {
     }
 
     @Test
+    void aMessageWhoseHandlerThrowsComesAgainAfterAReconnectAndDoesNotHoldBackLaterOnes() throws Exception {
+        RelayKeyPair key = RelayKeyPair.generate();
+        List<String> handled = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean firstTime = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (RelayAgent agent = agent(key).onMessage(message -> {
+                handled.add(message.text());
+                if (firstTime.getAndSet(false)) {
+                    throw new IllegalStateException("the model timed out");
+                }
+            }).connect();
+             Device device = new Device(broker)) {
+            device.send(key, "summarise the log");
+            awaitSize(handled, 2); // failed, then again on the new connection
+            device.send(key, "and the next one");
+            awaitSize(handled, 3);
+
+            assertThat(handled).containsExactly("summarise the log", "summarise the log", "and the next one");
+            assertThat(agent.state()).isEqualTo(dev.relay.gateway.agent.AgentState.CONNECTED);
+        }
+    }
+
+    private static void awaitSize(List<?> list, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (list.size() < size && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(list).as("within " + WAIT).hasSizeGreaterThanOrEqualTo(size);
+    }
+
+    @Test
     void aRefusedConnectFailsWithTheCodeAndARefusedSendWithItsCode() throws Exception {
         assertThatThrownBy(() -> RelayAgent.builder().uri(gateway.uri()).key(RelayKeyPair.generate())
                 .expectedRealm("some-other-realm").reconnect(false).connect())
