@@ -46,7 +46,7 @@ public final class RelayCli implements Runnable {
             errors.flush();
             return ExitCodes.USAGE;
         });
-        return cli.execute(args);
+        return cli.execute(KeyIdConverter.shieldKeyIdsThatLookLikeOptions(args));
     }
 
     @Override
