@@ -92,7 +92,6 @@ public final class RelayDevice implements RelayClient {
     /** SPEC §2.7: devices keep their session for 7 days, matching the default TTL. */
     public static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofDays(7);
 
-
     private final String serverUri;
     private final RelayKeyPair key;
     private final String realm;
@@ -113,6 +112,8 @@ public final class RelayDevice implements RelayClient {
     private final Backoff backoff;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService handlerThread;
+    /** The application's handler (or null); while its last message failed, reconnects keep backing off. */
+    private final RedeliveringHandler application;
     /** Results of sends made by this process, by envelope id (outbox entries from an earlier run have none). */
     private final Map<String, CompletableFuture<String>> results = new ConcurrentHashMap<>();
     /** Sent envelopes whose refusal may still come as an error envelope (see refusalWindow), by id. */
@@ -124,8 +125,6 @@ public final class RelayDevice implements RelayClient {
     private volatile MqttSession session; // written under lifecycle; null while disconnected
     private volatile boolean sessionPresent;
     private volatile long flushPausedUntilMillis;
-    /** The application's handler; while its last message failed, reconnects keep backing off. */
-    private final RedeliveringHandler application;
 
     private RelayDevice(Builder builder) {
         this.serverUri = builder.serverUri;

@@ -301,13 +301,22 @@ public final class RelayEngine implements AutoCloseable {
         }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
         BrokerSessions.Readers readers = brokerSessions.readers(recipient);
-        boolean park = readers != BrokerSessions.Readers.LASTING;
+        boolean park = switch (readers) {
+            case LASTING -> false;
+            case NONE -> true;
+            // The copy for a later lasting session is a courtesy: it never makes the relay refuse (clean-session
+            // readers that never get a lasting session would otherwise fill the bound and be refused).
+            case PASSING_ONLY -> hasParkingRoom(recipient, now);
+        };
         if (park) {
             // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
             if (store.message(sender.toString(), envelope.id()).isPresent()) {
                 return new PublishOutcome.Duplicate(envelope);
             }
-            requireParkingRoom(recipient, now);
+            if (readers == BrokerSessions.Readers.NONE && !hasParkingRoom(recipient, now)) {
+                throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
+                        + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
+            }
         }
         boolean threaded = envelope.threadId() != null;
         byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
@@ -417,11 +426,8 @@ public final class RelayEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- parking
 
-    private void requireParkingRoom(KeyId recipient, long now) throws RelayException {
-        if (store.parkedCount(recipient.toString(), now) >= config.maxParkedPerRecipient()) {
-            throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
-                    + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
-        }
+    private boolean hasParkingRoom(KeyId recipient, long now) {
+        return store.parkedCount(recipient.toString(), now) < config.maxParkedPerRecipient();
     }
 
     /**

@@ -76,6 +76,20 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
     }
 
     @Test
+    void copiesForPassingReadersStopAtTheBoundWithoutRefusingAnything() {
+        engine.useBrokerSessions(recipient -> BrokerSessions.Readers.PASSING_ONLY);
+        List<Envelope> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) { // the bound is 3
+            Envelope m = sign(message(bob), alice);
+            assertThat(publish(alice, bob, m)).as("message %d", i).isInstanceOf(PublishOutcome.Deliver.class);
+            sent.add(m);
+        }
+        assertThat(parkedIds(10)).containsExactly(sent.get(0).id(), sent.get(1).id(), sent.get(2).id());
+        assertThat(publish(alice, bob, sent.get(4))).as("delivered once already")
+                .isInstanceOf(PublishOutcome.Duplicate.class);
+    }
+
+    @Test
     void parksUpToTheLimitThenQueueFullWithoutRecordingTheRefusedMessage() {
         onlyAliceHasABrokerSession();
         Envelope m1 = parked(message(bob));

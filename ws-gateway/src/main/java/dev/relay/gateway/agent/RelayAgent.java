@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * agent, signature, relay key for {@code response}/{@code error}, expiry, de-duplication on (from, id)); envelopes that
  * fail are discarded with a warning and acknowledged. The rest go to the {@link IncomingHandler} on one dedicated
  * thread and are acknowledged when it returns; if it throws, the delivery stays unacknowledged and the agent ends the
- * connection and reconnects (backing off while the handler keeps failing), so it comes again. Answers to pending {@link #request} calls complete those instead of reaching the handler.
+ * connection and reconnects (backing off while the handler keeps failing), so it comes again. Answers to pending
+ * {@link #request} calls complete those instead of reaching the handler.
  *
  * <p><b>Relay key.</b> Pin it with {@link Builder#relayKey}. Without a pin, {@link #connect()} asks {@code relay.info}
  * and trusts the key that signs the answer and names itself there (trust on first use, SPEC §8.5), for the agent's
