@@ -11,9 +11,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * HiveMQ delivers or queues a message only for sessions with a matching subscription; without one it would drop it,
- * so the engine parks it instead. A session that ends with its connection (session expiry 0: a one-shot tool) gets the
- * message too but keeps nothing, so while only such sessions read, the engine parks a copy as well. Called from the
- * extension executor, never from a network thread.
+ * so the engine parks it instead. The publishing connection's own session does not count when it ends with its
+ * connection (session expiry 0, a one-shot tool): it would take its note to its own identity away with it. Called
+ * from the extension executor, never from a network thread.
  */
 final class HiveMQBrokerSessions implements BrokerSessions {
     private static final long LOOKUP_TIMEOUT_SECONDS = 5;
@@ -33,28 +33,26 @@ final class HiveMQBrokerSessions implements BrokerSessions {
     }
 
     @Override
-    public Readers readers(KeyId recipient) {
+    public boolean canQueueFor(KeyId recipient, String publisherSession) {
         String inbox = Addressing.mqttInbox(recipient.toString());
         try {
             // Only the identity's own sessions (<key id> and <key id>.<suffix>) can hold this exact subscription, and
             // a subscription exists only inside a session, which HiveMQ routes to online or queues for offline.
-            AtomicBoolean lasting = new AtomicBoolean();
-            AtomicBoolean passing = new AtomicBoolean();
+            AtomicBoolean reader = new AtomicBoolean();
             subscriptions.iterateAllSubscribersForTopic(inbox, (context, subscriber) -> {
-                if (identities.isPassing(subscriber.getClientId())) {
-                    passing.set(true);
-                } else {
-                    lasting.set(true);
+                String clientId = subscriber.getClientId();
+                if (!(clientId.equals(publisherSession) && identities.isPassing(clientId))) {
+                    reader.set(true);
                     context.abortIteration();
                 }
             }, Runnable::run).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return lasting.get() ? Readers.LASTING : passing.get() ? Readers.PASSING_ONLY : Readers.NONE;
+            return reader.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Readers.NONE;
+            return false;
         } catch (ExecutionException | TimeoutException e) {
             // Parking is the safe answer: the message waits in the relay store instead of being dropped.
-            return Readers.NONE;
+            return false;
         }
     }
 }

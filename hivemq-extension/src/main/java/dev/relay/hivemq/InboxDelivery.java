@@ -52,16 +52,13 @@ final class InboxDelivery {
 
     /** An envelope signed by the relay, for {@code recipient}'s inbox; parked if the broker cannot queue for it. */
     void deliverFromRelay(KeyId recipient, Envelope envelope) {
-        BrokerSessions.Readers readers = sessions.readers(recipient);
-        if (readers != BrokerSessions.Readers.LASTING) {
-            engine.parkReply(recipient, envelope); // passing sessions still get it below, but keep nothing
-        }
-        if (readers == BrokerSessions.Readers.NONE) {
+        if (!sessions.canQueueFor(recipient, null)) {
+            engine.parkReply(recipient, envelope);
             return;
         }
         long expiresAt = envelope.expiresAtMillis(engine.config().maxTtlSeconds());
         publishService.publish(publish(recipient, envelope.toJson(), expiresAt)).whenComplete((ignored, failure) -> {
-            if (failure != null && readers == BrokerSessions.Readers.LASTING) {
+            if (failure != null) {
                 LOG.warn("Could not put relay envelope {} into the inbox of {}; parking it", envelope.id(), recipient, failure);
                 engine.parkReply(recipient, envelope);
             }

@@ -67,7 +67,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
                 AckReasonCode.UNSPECIFIED_ERROR, "internal: relay decision timed out");
         executor.submit(() -> {
             try (Timer.Context ignored = metrics.decisionTime.time()) {
-                apply(engine.onPublish(identity.get(), address, payload), output, mqtt5, acknowledged,
+                apply(engine.onPublish(identity.get(), clientId, address, payload), output, mqtt5, acknowledged,
                         identity.get(), clientId, payload);
             } catch (RuntimeException e) {
                 LOG.error("Relay publish handling failed for client {}", clientId, e);

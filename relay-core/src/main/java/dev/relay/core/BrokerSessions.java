@@ -10,23 +10,17 @@ import dev.relay.protocol.KeyId;
 @FunctionalInterface
 public interface BrokerSessions {
     /** Every recipient has a broker-side queue (Artemis: the durable inbox queue made by the relay). */
-    BrokerSessions ALWAYS = recipient -> Readers.LASTING;
+    BrokerSessions ALWAYS = (recipient, publisherSession) -> true;
 
-    /** Who reads a recipient's inbox on the broker's side, as far as keeping a message goes. */
-    enum Readers {
-        /** A session that outlives its connection is subscribed: the broker queues the message until it is read. */
-        LASTING,
-        /**
-         * Only sessions that end with their connection are subscribed (one-shot tools): they get the message now, and
-         * the engine parks a copy for the identity's next lasting session, which the broker would otherwise never see.
-         */
-        PASSING_ONLY,
-        /** Nobody: the engine parks the message. */
-        NONE
-    }
-
-    /** Who would read a message put into {@code recipient}'s inbox now. */
-    Readers readers(KeyId recipient);
+    /**
+     * Whether the broker will hold a message for {@code recipient} until it is read: queue it for a session, or hand
+     * it to one that reads now.
+     *
+     * @param publisherSession the broker's client id of the publishing connection, or null when not known. A session
+     *                         that ends with its connection does not count as a reader of what it sends itself: a
+     *                         one-shot tool's note to its own identity would leave with it (SPEC §6.4).
+     */
+    boolean canQueueFor(KeyId recipient, String publisherSession);
 
     /**
      * Whether the sessions of one identity compete for its inbox (one queue, each message to one of them: Artemis) or

@@ -219,8 +219,16 @@ public final class RelayEngine implements AutoCloseable {
      * {@link dev.relay.protocol.Addressing}). Never throws: every fault becomes a {@link PublishOutcome.Reject}.
      */
     public PublishOutcome onPublish(KeyId publisher, Address address, byte[] payload) {
+        return onPublish(publisher, null, address, payload);
+    }
+
+    /**
+     * As {@link #onPublish(KeyId, Address, byte[])}, naming the publishing session (the broker's client id) for
+     * {@link BrokerSessions#canQueueFor(KeyId, String)}.
+     */
+    public PublishOutcome onPublish(KeyId publisher, String publisherSession, Address address, byte[] payload) {
         try {
-            return decidePublish(publisher, address, payload);
+            return decidePublish(publisher, publisherSession, address, payload);
         } catch (RelayException e) {
             LOG.debug("Refused publish by {} to {}: {}", publisher, address, e.reasonString());
             return new PublishOutcome.Reject(e, 0);
@@ -230,7 +238,8 @@ public final class RelayEngine implements AutoCloseable {
         }
     }
 
-    private PublishOutcome decidePublish(KeyId publisher, Address address, byte[] payload) throws RelayException {
+    private PublishOutcome decidePublish(KeyId publisher, String publisherSession, Address address, byte[] payload)
+            throws RelayException {
         if (address instanceof Address.Outside outside) {
             if (config.allowOutsideNamespace()) {
                 return new PublishOutcome.PassThrough();
@@ -250,7 +259,7 @@ public final class RelayEngine implements AutoCloseable {
         }
         long now = clock.millis();
         try {
-            return decideCounted(publisher, address, payload, now);
+            return decideCounted(publisher, publisherSession, address, payload, now);
         } catch (RelayException refused) {
             // Audited only once a rate token was spent, so a flood cannot grow the audit log faster than the limit.
             audit(new AuditEvent(now, "publish.refused", publisher.toString(), "", refused.code().code()
@@ -259,8 +268,8 @@ public final class RelayEngine implements AutoCloseable {
         }
     }
 
-    private PublishOutcome decideCounted(KeyId publisher, Address address, byte[] payload, long now)
-            throws RelayException {
+    private PublishOutcome decideCounted(KeyId publisher, String publisherSession, Address address, byte[] payload,
+                                         long now) throws RelayException {
         boolean isRequest = address instanceof Address.SystemRequests;
         String addressedTo = isRequest ? Envelope.SYSTEM_RECIPIENT : ((Address.Inbox) address).keyId();
         Envelope envelope = InboundCheck.check(payload, publisher, addressedTo, now, config.maxTtlSeconds(),
@@ -275,11 +284,11 @@ public final class RelayEngine implements AutoCloseable {
             }
             return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, envelope));
         }
-        return decideDelivery(publisher, keyIds.parse(envelope.to()), envelope, now);
+        return decideDelivery(publisher, publisherSession, keyIds.parse(envelope.to()), envelope, now);
     }
 
-    private PublishOutcome decideDelivery(KeyId sender, KeyId recipient, Envelope envelope, long now)
-            throws RelayException {
+    private PublishOutcome decideDelivery(KeyId sender, String publisherSession, KeyId recipient, Envelope envelope,
+                                          long now) throws RelayException {
         if (envelope.kind() == Kind.RESPONSE || envelope.kind() == Kind.ERROR) {
             throw new RelayException(ErrorCode.FORBIDDEN, envelope.kind().wireName() + " envelopes come from the relay only");
         }
@@ -300,23 +309,13 @@ public final class RelayEngine implements AutoCloseable {
             Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
         }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
-        BrokerSessions.Readers readers = brokerSessions.readers(recipient);
-        boolean park = switch (readers) {
-            case LASTING -> false;
-            case NONE -> true;
-            // The copy for a later lasting session is a courtesy: it never makes the relay refuse (clean-session
-            // readers that never get a lasting session would otherwise fill the bound and be refused).
-            case PASSING_ONLY -> hasParkingRoom(recipient, now);
-        };
+        boolean park = !brokerSessions.canQueueFor(recipient, publisherSession);
         if (park) {
             // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
             if (store.message(sender.toString(), envelope.id()).isPresent()) {
                 return new PublishOutcome.Duplicate(envelope);
             }
-            if (readers == BrokerSessions.Readers.NONE && !hasParkingRoom(recipient, now)) {
-                throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
-                        + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
-            }
+            requireParkingRoom(recipient, now);
         }
         boolean threaded = envelope.threadId() != null;
         byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
@@ -332,10 +331,9 @@ public final class RelayEngine implements AutoCloseable {
         if (isReceipt) {
             recordReceipt(sender, answered, now);
         }
-        if (readers == BrokerSessions.Readers.NONE) {
+        if (park) {
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
-        // LASTING, or PASSING_ONLY with the copy parked above: let the broker route it to whoever reads now.
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
     }
 
@@ -426,14 +424,16 @@ public final class RelayEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- parking
 
-    private boolean hasParkingRoom(KeyId recipient, long now) {
-        return store.parkedCount(recipient.toString(), now) < config.maxParkedPerRecipient();
+    private void requireParkingRoom(KeyId recipient, long now) throws RelayException {
+        if (store.parkedCount(recipient.toString(), now) >= config.maxParkedPerRecipient()) {
+            throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
+                    + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
+        }
     }
 
     /**
      * Tells the engine which recipients the broker can queue for; the others get their messages parked in the store
-     * ({@link PublishOutcome.Parked}, or a parked copy beside the delivery to passing sessions) until {@link #parked}
-     * hands them to the adapter on connect.
+     * ({@link PublishOutcome.Parked}) until {@link #parked} hands them to the adapter on connect.
      */
     public void useBrokerSessions(BrokerSessions sessions) {
         this.brokerSessions = Objects.requireNonNull(sessions, "sessions");

@@ -24,8 +24,7 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
 
     /** Bob and Carol have no broker session (never connected): their messages are parked by the engine. */
     private void onlyAliceHasABrokerSession() {
-        engine.useBrokerSessions(recipient -> recipient.equals(alice.keyId()) ? BrokerSessions.Readers.LASTING
-                : BrokerSessions.Readers.NONE);
+        engine.useBrokerSessions((recipient, publisherSession) -> recipient.equals(alice.keyId()));
     }
 
     /** Alice sends to Bob; the engine must park it. */
@@ -63,30 +62,21 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
     }
 
     @Test
-    void recipientsReadOnlyByPassingSessionsGetItNowAndACopyWaitsForTheirLastingSession() {
-        engine.useBrokerSessions(recipient -> recipient.equals(bob.keyId()) ? BrokerSessions.Readers.PASSING_ONLY
-                : BrokerSessions.Readers.LASTING);
-        Envelope m1 = sign(message(bob), alice);
-        PublishOutcome outcome = publish(alice, bob, m1);
+    void theBrokerIsAskedWithThePublishingSessionSoAOneShotNoteToItselfIsParked() {
+        List<String> asked = new java.util.ArrayList<>();
+        engine.useBrokerSessions((recipient, publisherSession) -> {
+            asked.add(publisherSession);
+            return !"bob.cli-1".equals(publisherSession); // the adapter: only bob's one-shot session reads his inbox
+        });
+        Envelope note = sign(message(bob), bob);
 
-        assertThat(outcome).as("routed to the one-shot session that reads now").isInstanceOf(PublishOutcome.Deliver.class);
-        assertThat(parkedIds(10)).as("and kept for bob's next lasting session").containsExactly(m1.id());
-        assertThat(publish(alice, bob, m1)).isInstanceOf(PublishOutcome.Duplicate.class);
-        assertThat(parkedIds(10)).containsExactly(m1.id());
-    }
+        PublishOutcome outcome = engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), note.toJson());
 
-    @Test
-    void copiesForPassingReadersStopAtTheBoundWithoutRefusingAnything() {
-        engine.useBrokerSessions(recipient -> BrokerSessions.Readers.PASSING_ONLY);
-        List<Envelope> sent = new java.util.ArrayList<>();
-        for (int i = 0; i < 5; i++) { // the bound is 3
-            Envelope m = sign(message(bob), alice);
-            assertThat(publish(alice, bob, m)).as("message %d", i).isInstanceOf(PublishOutcome.Deliver.class);
-            sent.add(m);
-        }
-        assertThat(parkedIds(10)).containsExactly(sent.get(0).id(), sent.get(1).id(), sent.get(2).id());
-        assertThat(publish(alice, bob, sent.get(4))).as("delivered once already")
-                .isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(outcome).isInstanceOf(PublishOutcome.Parked.class);
+        assertThat(parkedIds(10)).containsExactly(note.id());
+        assertThat(publish(alice, bob, sign(message(bob), alice))).as("without a session name: as before")
+                .isInstanceOf(PublishOutcome.Deliver.class);
+        assertThat(asked).containsExactly("bob.cli-1", null);
     }
 
     @Test
