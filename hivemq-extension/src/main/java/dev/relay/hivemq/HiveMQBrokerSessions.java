@@ -11,9 +11,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * HiveMQ delivers or queues a message only for sessions with a matching subscription; without one it would drop it,
- * so the engine parks it instead. The publishing connection's own session does not count when it ends with its
- * connection (session expiry 0, a one-shot tool): it would take its note to its own identity away with it. Called
- * from the extension executor, never from a network thread.
+ * so the engine parks it instead. When the only reader is the publishing connection's own session and that ends with
+ * its connection (session expiry 0, a one-shot tool writing to its own identity), the session gets the message and the
+ * engine parks a copy, which HiveMQ would not keep. Called from the extension executor, never from a network thread.
  */
 final class HiveMQBrokerSessions implements BrokerSessions {
     private static final long LOOKUP_TIMEOUT_SECONDS = 5;
@@ -33,26 +33,29 @@ final class HiveMQBrokerSessions implements BrokerSessions {
     }
 
     @Override
-    public boolean canQueueFor(KeyId recipient, String publisherSession) {
+    public Readers readers(KeyId recipient, String publisherSession) {
         String inbox = Addressing.mqttInbox(recipient.toString());
         try {
             // Only the identity's own sessions (<key id> and <key id>.<suffix>) can hold this exact subscription, and
             // a subscription exists only inside a session, which HiveMQ routes to online or queues for offline.
-            AtomicBoolean reader = new AtomicBoolean();
+            AtomicBoolean held = new AtomicBoolean();
+            AtomicBoolean publisherReads = new AtomicBoolean();
             subscriptions.iterateAllSubscribersForTopic(inbox, (context, subscriber) -> {
                 String clientId = subscriber.getClientId();
-                if (!(clientId.equals(publisherSession) && identities.isPassing(clientId))) {
-                    reader.set(true);
+                if (clientId.equals(publisherSession) && identities.isPassing(clientId)) {
+                    publisherReads.set(true);
+                } else {
+                    held.set(true);
                     context.abortIteration();
                 }
             }, Runnable::run).get(LOOKUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return reader.get();
+            return held.get() ? Readers.HELD : publisherReads.get() ? Readers.PUBLISHER_ONLY : Readers.NONE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Readers.NONE;
         } catch (ExecutionException | TimeoutException e) {
             // Parking is the safe answer: the message waits in the relay store instead of being dropped.
-            return false;
+            return Readers.NONE;
         }
     }
 }

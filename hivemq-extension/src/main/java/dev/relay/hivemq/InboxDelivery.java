@@ -52,7 +52,7 @@ final class InboxDelivery {
 
     /** An envelope signed by the relay, for {@code recipient}'s inbox; parked if the broker cannot queue for it. */
     void deliverFromRelay(KeyId recipient, Envelope envelope) {
-        if (!sessions.canQueueFor(recipient, null)) {
+        if (sessions.readers(recipient, null) != BrokerSessions.Readers.HELD) {
             engine.parkReply(recipient, envelope);
             return;
         }

@@ -10,17 +10,28 @@ import dev.relay.protocol.KeyId;
 @FunctionalInterface
 public interface BrokerSessions {
     /** Every recipient has a broker-side queue (Artemis: the durable inbox queue made by the relay). */
-    BrokerSessions ALWAYS = (recipient, publisherSession) -> true;
+    BrokerSessions ALWAYS = (recipient, publisherSession) -> Readers.HELD;
+
+    /** Who would hold a message put into an inbox now. */
+    enum Readers {
+        /** The broker holds it for a reader: it queues it for a session, or hands it to one that reads now. */
+        HELD,
+        /**
+         * Only the publishing connection's own session reads, and it ends with its connection (a one-shot tool's note
+         * to its own identity): it gets the message now, and the engine parks a copy for the identity's next lasting
+         * session, which would otherwise never see it (SPEC §6.4).
+         */
+        PUBLISHER_ONLY,
+        /** Nobody: the engine parks the message. */
+        NONE
+    }
 
     /**
-     * Whether the broker will hold a message for {@code recipient} until it is read: queue it for a session, or hand
-     * it to one that reads now.
+     * Who would hold a message for {@code recipient}.
      *
-     * @param publisherSession the broker's client id of the publishing connection, or null when not known. A session
-     *                         that ends with its connection does not count as a reader of what it sends itself: a
-     *                         one-shot tool's note to its own identity would leave with it (SPEC §6.4).
+     * @param publisherSession the broker's client id of the publishing connection, or null when not known
      */
-    boolean canQueueFor(KeyId recipient, String publisherSession);
+    Readers readers(KeyId recipient, String publisherSession);
 
     /**
      * Whether the sessions of one identity compete for its inbox (one queue, each message to one of them: Artemis) or

@@ -224,7 +224,7 @@ public final class RelayEngine implements AutoCloseable {
 
     /**
      * As {@link #onPublish(KeyId, Address, byte[])}, naming the publishing session (the broker's client id) for
-     * {@link BrokerSessions#canQueueFor(KeyId, String)}.
+     * {@link BrokerSessions#readers(KeyId, String)}.
      */
     public PublishOutcome onPublish(KeyId publisher, String publisherSession, Address address, byte[] payload) {
         try {
@@ -309,13 +309,18 @@ public final class RelayEngine implements AutoCloseable {
             Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
         }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
-        boolean park = !brokerSessions.canQueueFor(recipient, publisherSession);
+        BrokerSessions.Readers readers = brokerSessions.readers(recipient, publisherSession);
+        // The copy beside a delivery to the publisher's own one-shot session is a courtesy: it never refuses.
+        boolean park = readers == BrokerSessions.Readers.NONE
+                || readers == BrokerSessions.Readers.PUBLISHER_ONLY && hasParkingRoom(recipient, now);
         if (park) {
             // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
             if (store.message(sender.toString(), envelope.id()).isPresent()) {
                 return new PublishOutcome.Duplicate(envelope);
             }
-            requireParkingRoom(recipient, now);
+            if (readers == BrokerSessions.Readers.NONE) {
+                requireParkingRoom(recipient, now);
+            }
         }
         boolean threaded = envelope.threadId() != null;
         byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
@@ -331,7 +336,7 @@ public final class RelayEngine implements AutoCloseable {
         if (isReceipt) {
             recordReceipt(sender, answered, now);
         }
-        if (park) {
+        if (readers == BrokerSessions.Readers.NONE) {
             return new PublishOutcome.Parked(recipient, envelope, expiresAt);
         }
         return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
@@ -424,8 +429,12 @@ public final class RelayEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- parking
 
+    private boolean hasParkingRoom(KeyId recipient, long now) {
+        return store.parkedCount(recipient.toString(), now) < config.maxParkedPerRecipient();
+    }
+
     private void requireParkingRoom(KeyId recipient, long now) throws RelayException {
-        if (store.parkedCount(recipient.toString(), now) >= config.maxParkedPerRecipient()) {
+        if (!hasParkingRoom(recipient, now)) {
             throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
                     + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
         }

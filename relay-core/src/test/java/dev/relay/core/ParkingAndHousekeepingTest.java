@@ -24,7 +24,8 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
 
     /** Bob and Carol have no broker session (never connected): their messages are parked by the engine. */
     private void onlyAliceHasABrokerSession() {
-        engine.useBrokerSessions((recipient, publisherSession) -> recipient.equals(alice.keyId()));
+        engine.useBrokerSessions((recipient, publisherSession) -> recipient.equals(alice.keyId())
+                ? BrokerSessions.Readers.HELD : BrokerSessions.Readers.NONE);
     }
 
     /** Alice sends to Bob; the engine must park it. */
@@ -62,21 +63,30 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
     }
 
     @Test
-    void theBrokerIsAskedWithThePublishingSessionSoAOneShotNoteToItselfIsParked() {
+    void aOneShotSessionsNoteToItselfIsDeliveredAndACopyWaitsWhileThereIsRoom() {
         List<String> asked = new java.util.ArrayList<>();
         engine.useBrokerSessions((recipient, publisherSession) -> {
             asked.add(publisherSession);
-            return !"bob.cli-1".equals(publisherSession); // the adapter: only bob's one-shot session reads his inbox
+            // The adapter: bob's one-shot session "bob.cli-1" is the only one reading bob's inbox.
+            return "bob.cli-1".equals(publisherSession) ? BrokerSessions.Readers.PUBLISHER_ONLY
+                    : BrokerSessions.Readers.HELD;
         });
-        Envelope note = sign(message(bob), bob);
+        List<Envelope> notes = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) { // the parking bound is 3
+            Envelope note = sign(message(bob), bob);
+            assertThat(engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), note.toJson()))
+                    .as("note %d: routed to the one-shot session, never refused", i)
+                    .isInstanceOf(PublishOutcome.Deliver.class);
+            notes.add(note);
+        }
 
-        PublishOutcome outcome = engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), note.toJson());
-
-        assertThat(outcome).isInstanceOf(PublishOutcome.Parked.class);
-        assertThat(parkedIds(10)).containsExactly(note.id());
-        assertThat(publish(alice, bob, sign(message(bob), alice))).as("without a session name: as before")
+        assertThat(parkedIds(10)).as("copies while there is room")
+                .containsExactly(notes.get(0).id(), notes.get(1).id(), notes.get(2).id());
+        assertThat(engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), notes.get(0).toJson()))
+                .isInstanceOf(PublishOutcome.Duplicate.class);
+        assertThat(publish(alice, bob, sign(message(bob), alice))).as("without a session name: held by the broker")
                 .isInstanceOf(PublishOutcome.Deliver.class);
-        assertThat(asked).containsExactly("bob.cli-1", null);
+        assertThat(asked.subList(asked.size() - 2, asked.size())).containsExactly("bob.cli-1", null);
     }
 
     @Test

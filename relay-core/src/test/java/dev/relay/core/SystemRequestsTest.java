@@ -67,8 +67,8 @@ class SystemRequestsTest extends EngineTestSupport {
     void relayInfoSaysHowSessionsOfOneIdentityShareTheInbox() {
         engine.useBrokerSessions(new BrokerSessions() {
             @Override
-            public boolean canQueueFor(dev.relay.protocol.KeyId recipient, String publisherSession) {
-                return true;
+            public Readers readers(dev.relay.protocol.KeyId recipient, String publisherSession) {
+                return Readers.HELD;
             }
 
             @Override

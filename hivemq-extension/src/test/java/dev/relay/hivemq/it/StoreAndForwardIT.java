@@ -86,7 +86,7 @@ class StoreAndForwardIT {
     }
 
     @Test
-    void aOneShotSessionsNoteToItsOwnIdentityWaitsForTheIdentitysFirstLastingSession() throws Exception {
+    void aOneShotSessionsNoteToItsOwnIdentityAlsoWaitsForTheIdentitysFirstLastingSession() throws Exception {
         RelayKeyPair alice = RelayKeyPair.generate();
         RelayKeyPair frank = RelayKeyPair.generate();
         // frank's only session so far ends with its connection (session expiry 0), as a one-shot command's does, and
@@ -100,8 +100,10 @@ class StoreAndForwardIT {
             List<byte[]> live = sendAll(aliceClient, alice, frank, 1, "for frank's one-shot session");
             assertReceivesExactly(oneShot, live, alice);
 
-            // A note the one-shot session writes to its own identity would leave with it: the relay parks it.
+            // A note the one-shot session writes to its own identity reaches it too, but HiveMQ would keep nothing for
+            // frank once it ends: the relay parks a copy.
             note = sendAll(oneShot, frank, frank, 1, "note to self");
+            assertReceivesExactly(oneShot, note, frank);
         } finally {
             oneShot.close();
         }
