@@ -6,8 +6,6 @@ import dev.relay.core.KeyIdCache;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which identity a connection authenticated as, kept in HiveMQ's per-connection attribute store. Per connection, not
@@ -20,33 +18,10 @@ final class ClientIdentities {
     static final String PERSISTENT_ATTRIBUTE = "dev.relay.persistent-session";
     /** Parsed keys, so the interceptors do not validate an Ed25519 point per publish. */
     private final KeyIdCache parsed = new KeyIdCache(100_000);
-    /**
-     * Client ids whose current session ends with its connection. Unknown ids count as lasting: that is the old,
-     * never-losing answer (the broker queues) for any session this registry did not see start.
-     */
-    private final Set<String> passingClientIds = ConcurrentHashMap.newKeySet();
 
     void authenticated(ClientBasedInput connection, KeyId identity, boolean persistentSession) {
         store(connection).putAsString(ATTRIBUTE, identity.toString());
         store(connection).putAsString(PERSISTENT_ATTRIBUTE, Boolean.toString(persistentSession));
-        String clientId = connection.getClientInformation().getClientId();
-        if (persistentSession) {
-            passingClientIds.remove(clientId); // a lasting session took the client id over
-        } else {
-            passingClientIds.add(clientId);
-        }
-    }
-
-    /** The connection ended; a passing session ends with it (a lasting one that took its client id over is not one). */
-    void disconnected(ClientBasedInput connection) {
-        if (!hasPersistentSession(connection)) {
-            passingClientIds.remove(connection.getClientInformation().getClientId());
-        }
-    }
-
-    /** Whether the session of {@code clientId} ends with its connection, so the broker will keep nothing for it. */
-    boolean isPassing(String clientId) {
-        return passingClientIds.contains(clientId);
     }
 
     /**

@@ -19,11 +19,9 @@ final class HiveMQBrokerSessions implements BrokerSessions {
     private static final long LOOKUP_TIMEOUT_SECONDS = 5;
 
     private final SubscriptionStore subscriptions;
-    private final ClientIdentities identities;
 
-    HiveMQBrokerSessions(SubscriptionStore subscriptions, ClientIdentities identities) {
+    HiveMQBrokerSessions(SubscriptionStore subscriptions) {
         this.subscriptions = subscriptions;
-        this.identities = identities;
     }
 
     /** Each session of an identity has its own (non-shared) subscription, so each gets every message. */
@@ -33,7 +31,7 @@ final class HiveMQBrokerSessions implements BrokerSessions {
     }
 
     @Override
-    public Readers readers(KeyId recipient, String publisherSession) {
+    public Readers readers(KeyId recipient, String passingPublisher) {
         String inbox = Addressing.mqttInbox(recipient.toString());
         try {
             // Only the identity's own sessions (<key id> and <key id>.<suffix>) can hold this exact subscription, and
@@ -42,7 +40,7 @@ final class HiveMQBrokerSessions implements BrokerSessions {
             AtomicBoolean publisherReads = new AtomicBoolean();
             subscriptions.iterateAllSubscribersForTopic(inbox, (context, subscriber) -> {
                 String clientId = subscriber.getClientId();
-                if (clientId.equals(publisherSession) && identities.isPassing(clientId)) {
+                if (clientId.equals(passingPublisher)) {
                     publisherReads.set(true);
                 } else {
                     held.set(true);

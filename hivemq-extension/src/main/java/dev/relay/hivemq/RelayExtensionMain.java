@@ -59,7 +59,7 @@ public final class RelayExtensionMain implements ExtensionMain {
         ExecutorService executor = decisions;
         metrics = new RelayMetrics(Services.metricRegistry());
         ClientIdentities identities = new ClientIdentities();
-        HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore(), identities);
+        HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore());
         engine.useBrokerSessions(sessions);
         InboxDelivery delivery = new InboxDelivery(engine, Services.publishService(), Services.subscriptionStore(),
                 sessions, metrics, Clock.systemUTC(), executor);

@@ -40,7 +40,6 @@ final class RelayLifecycleListener implements ClientLifecycleEventListener {
     /** Any end of a connection, including a refused connect (which never had an identity) and a takeover. */
     @Override
     public void onDisconnect(DisconnectEventInput input) {
-        identities.disconnected(input);
         identities.of(input).ifPresent(identity -> executor.submit(() -> engine.onDisconnected(identity)));
     }
 }

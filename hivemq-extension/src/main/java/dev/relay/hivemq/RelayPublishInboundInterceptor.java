@@ -63,11 +63,13 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         }
         Address address = Addressing.parseMqttTopic(packet.getTopic());
         byte[] payload = bytes(packet.getPayload());
+        // A session that ends with its connection is named: its note to its own identity needs a parked copy.
+        String passingPublisher = identities.hasPersistentSession(input) ? null : clientId;
         Async<PublishInboundOutput> async = output.async(TIMEOUT, TimeoutFallback.FAILURE,
                 AckReasonCode.UNSPECIFIED_ERROR, "internal: relay decision timed out");
         executor.submit(() -> {
             try (Timer.Context ignored = metrics.decisionTime.time()) {
-                apply(engine.onPublish(identity.get(), clientId, address, payload), output, mqtt5, acknowledged,
+                apply(engine.onPublish(identity.get(), passingPublisher, address, payload), output, mqtt5, acknowledged,
                         identity.get(), clientId, payload);
             } catch (RuntimeException e) {
                 LOG.error("Relay publish handling failed for client {}", clientId, e);

@@ -9,10 +9,10 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure what Relay costs against the bare brokers and Mosquitto.",
                 "HiveMQ and Artemis with and without Relay (and Mosquitto, when it is installed), each in its own",
-                "process, taking turns on this machine. Five scenarios: throughput,",
-                "latency at fixed rates, offline drain, connection storm, signature cost. Writes results.json,",
-                "results.md and PNG charts. The full run takes about 25 minutes on 2 cores; --quick about three",
-                "and only checks that the harness works (its numbers mean nothing)."})
+                "process, taking turns on this machine. Five scenarios: throughput, latency at fixed rates, offline",
+                "drain, connection storm, signature cost. Writes results.json, results.md and PNG charts. The full",
+                "run takes about 25 minutes on 2 cores; --quick about three and only checks that the harness works",
+                "(its numbers mean nothing)."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Tiny sizes, one or two rounds: a smoke run of every scenario.")
     boolean quick;

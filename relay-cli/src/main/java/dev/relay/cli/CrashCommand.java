@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
         description = {"Crash durability: kill the broker under load, restart it, check that nothing was lost.",
                 "Runs each broker with Relay in a process of its own, kills it with SIGKILL at a random point of",
                 "each round while MQTT (and, on Artemis, AMQP) clients send and read, restarts it on the same data",
-                "folder, then drains every inbox. Fails (exit 1) if an acknowledged message was not",
-                "delivered, a message arrived after its TTL, or the relay store or its audit chain is damaged."})
+                "folder, then drains every inbox. Fails (exit 1) if an acknowledged message was not delivered, a",
+                "message arrived after its TTL, or the relay store or its audit chain is damaged."})
 final class CrashCommand implements Callable<Integer> {
     @Option(names = "--broker", defaultValue = "both", paramLabel = "hivemq|artemis|both",
             description = "Which broker (default: ${DEFAULT-VALUE}).")

@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
         description = {"Soak test: a mixed load for many minutes, watching for leaks and lost messages.",
                 "Starts a broker with Relay and the gateway in a process of its own and runs a mixed load for the",
                 "given minutes (MQTT devices that go offline and switch their policy, WebSocket agents, a refused",
-                "stranger) with Relay's default limits, sampling heap after GC, threads, open files and",
-                "store size. Fails (exit 1) on errors, lost messages or growing resources."})
+                "stranger) with Relay's default limits, sampling heap after GC, threads, open files and store size.",
+                "Fails (exit 1) on errors, lost messages or growing resources."})
 final class SoakCommand implements Callable<Integer> {
     @Option(names = "--minutes", defaultValue = "30", description = "How long (default: ${DEFAULT-VALUE}).")
     int minutes;

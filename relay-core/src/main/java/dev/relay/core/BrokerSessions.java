@@ -10,7 +10,7 @@ import dev.relay.protocol.KeyId;
 @FunctionalInterface
 public interface BrokerSessions {
     /** Every recipient has a broker-side queue (Artemis: the durable inbox queue made by the relay). */
-    BrokerSessions ALWAYS = (recipient, publisherSession) -> Readers.HELD;
+    BrokerSessions ALWAYS = (recipient, passingPublisher) -> Readers.HELD;
 
     /** Who would hold a message put into an inbox now. */
     enum Readers {
@@ -29,9 +29,10 @@ public interface BrokerSessions {
     /**
      * Who would hold a message for {@code recipient}.
      *
-     * @param publisherSession the broker's client id of the publishing connection, or null when not known
+     * @param passingPublisher the broker's client id of the publishing connection when its session ends with the
+     *                         connection (session expiry 0), else null
      */
-    Readers readers(KeyId recipient, String publisherSession);
+    Readers readers(KeyId recipient, String passingPublisher);
 
     /**
      * Whether the sessions of one identity compete for its inbox (one queue, each message to one of them: Artemis) or

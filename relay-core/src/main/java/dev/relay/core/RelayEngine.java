@@ -223,12 +223,12 @@ public final class RelayEngine implements AutoCloseable {
     }
 
     /**
-     * As {@link #onPublish(KeyId, Address, byte[])}, naming the publishing session (the broker's client id) for
-     * {@link BrokerSessions#readers(KeyId, String)}.
+     * As {@link #onPublish(KeyId, Address, byte[])}, naming the publishing connection's client id when its session
+     * ends with the connection (else null), for {@link BrokerSessions#readers(KeyId, String)}.
      */
-    public PublishOutcome onPublish(KeyId publisher, String publisherSession, Address address, byte[] payload) {
+    public PublishOutcome onPublish(KeyId publisher, String passingPublisher, Address address, byte[] payload) {
         try {
-            return decidePublish(publisher, publisherSession, address, payload);
+            return decidePublish(publisher, passingPublisher, address, payload);
         } catch (RelayException e) {
             LOG.debug("Refused publish by {} to {}: {}", publisher, address, e.reasonString());
             return new PublishOutcome.Reject(e, 0);
@@ -238,7 +238,7 @@ public final class RelayEngine implements AutoCloseable {
         }
     }
 
-    private PublishOutcome decidePublish(KeyId publisher, String publisherSession, Address address, byte[] payload)
+    private PublishOutcome decidePublish(KeyId publisher, String passingPublisher, Address address, byte[] payload)
             throws RelayException {
         if (address instanceof Address.Outside outside) {
             if (config.allowOutsideNamespace()) {
@@ -259,7 +259,7 @@ public final class RelayEngine implements AutoCloseable {
         }
         long now = clock.millis();
         try {
-            return decideCounted(publisher, publisherSession, address, payload, now);
+            return decideCounted(publisher, passingPublisher, address, payload, now);
         } catch (RelayException refused) {
             // Audited only once a rate token was spent, so a flood cannot grow the audit log faster than the limit.
             audit(new AuditEvent(now, "publish.refused", publisher.toString(), "", refused.code().code()
@@ -268,7 +268,7 @@ public final class RelayEngine implements AutoCloseable {
         }
     }
 
-    private PublishOutcome decideCounted(KeyId publisher, String publisherSession, Address address, byte[] payload,
+    private PublishOutcome decideCounted(KeyId publisher, String passingPublisher, Address address, byte[] payload,
                                          long now) throws RelayException {
         boolean isRequest = address instanceof Address.SystemRequests;
         String addressedTo = isRequest ? Envelope.SYSTEM_RECIPIENT : ((Address.Inbox) address).keyId();
@@ -284,10 +284,10 @@ public final class RelayEngine implements AutoCloseable {
             }
             return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, envelope));
         }
-        return decideDelivery(publisher, publisherSession, keyIds.parse(envelope.to()), envelope, now);
+        return decideDelivery(publisher, passingPublisher, keyIds.parse(envelope.to()), envelope, now);
     }
 
-    private PublishOutcome decideDelivery(KeyId sender, String publisherSession, KeyId recipient, Envelope envelope,
+    private PublishOutcome decideDelivery(KeyId sender, String passingPublisher, KeyId recipient, Envelope envelope,
                                           long now) throws RelayException {
         if (envelope.kind() == Kind.RESPONSE || envelope.kind() == Kind.ERROR) {
             throw new RelayException(ErrorCode.FORBIDDEN, envelope.kind().wireName() + " envelopes come from the relay only");
@@ -309,7 +309,7 @@ public final class RelayEngine implements AutoCloseable {
             Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
         }
         long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
-        BrokerSessions.Readers readers = brokerSessions.readers(recipient, publisherSession);
+        BrokerSessions.Readers readers = brokerSessions.readers(recipient, passingPublisher);
         // The copy beside a delivery to the publisher's own one-shot session is a courtesy: it never refuses.
         boolean park = readers == BrokerSessions.Readers.NONE
                 || readers == BrokerSessions.Readers.PUBLISHER_ONLY && hasParkingRoom(recipient, now);

@@ -24,7 +24,7 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
 
     /** Bob and Carol have no broker session (never connected): their messages are parked by the engine. */
     private void onlyAliceHasABrokerSession() {
-        engine.useBrokerSessions((recipient, publisherSession) -> recipient.equals(alice.keyId())
+        engine.useBrokerSessions((recipient, passingPublisher) -> recipient.equals(alice.keyId())
                 ? BrokerSessions.Readers.HELD : BrokerSessions.Readers.NONE);
     }
 
@@ -65,10 +65,10 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
     @Test
     void aOneShotSessionsNoteToItselfIsDeliveredAndACopyWaitsWhileThereIsRoom() {
         List<String> asked = new java.util.ArrayList<>();
-        engine.useBrokerSessions((recipient, publisherSession) -> {
-            asked.add(publisherSession);
+        engine.useBrokerSessions((recipient, passingPublisher) -> {
+            asked.add(passingPublisher);
             // The adapter: bob's one-shot session "bob.cli-1" is the only one reading bob's inbox.
-            return "bob.cli-1".equals(publisherSession) ? BrokerSessions.Readers.PUBLISHER_ONLY
+            return "bob.cli-1".equals(passingPublisher) ? BrokerSessions.Readers.PUBLISHER_ONLY
                     : BrokerSessions.Readers.HELD;
         });
         List<Envelope> notes = new java.util.ArrayList<>();

@@ -67,7 +67,7 @@ class SystemRequestsTest extends EngineTestSupport {
     void relayInfoSaysHowSessionsOfOneIdentityShareTheInbox() {
         engine.useBrokerSessions(new BrokerSessions() {
             @Override
-            public Readers readers(dev.relay.protocol.KeyId recipient, String publisherSession) {
+            public Readers readers(dev.relay.protocol.KeyId recipient, String passingPublisher) {
                 return Readers.HELD;
             }
 
