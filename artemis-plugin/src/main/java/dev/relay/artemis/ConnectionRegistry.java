@@ -4,8 +4,11 @@ import dev.relay.protocol.KeyId;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.security.auth.Subject;
 
 /**
@@ -13,17 +16,51 @@ import javax.security.auth.Subject;
  * session, and again when its login cache entry expires); a connect token is single-use, so a repeat check on the
  * <em>same</em> connection with the same credentials is answered from here, and every other use of a token goes to
  * the engine, which refuses it as a replay.
+ *
+ * <p>It also knows whether a connection's session ends with it (a <em>passing</em> session: MQTT clean session, MQTT 5
+ * session expiry 0), which decides what it reads of its inbox (SPEC §13.3, {@link SessionCopies}).
  */
 final class ConnectionRegistry {
 
-    /** One admitted connection. {@code credentials} is a digest: tokens are not kept in memory longer than needed. */
-    record Admission(KeyId identity, byte[] credentials, Subject subject, boolean announced) {
+    /**
+     * One admitted connection. {@code credentials} is a digest: tokens are not kept in memory longer than needed.
+     * {@code tag} names this connection on the copies of envelopes meant for it alone (unique within the broker's run).
+     */
+    record Admission(KeyId identity, byte[] credentials, Subject subject, boolean announced, boolean passing,
+                     String tag) {
     }
 
     private final Map<Object, Admission> admitted = new ConcurrentHashMap<>();
+    /** Connections whose CONNECT asked for a passing session, until the relay admits (or refuses) them. */
+    private final Set<Object> passingConnects = ConcurrentHashMap.newKeySet();
+    private final Map<KeyId, Set<Admission>> passingByIdentity = new ConcurrentHashMap<>();
+    private final AtomicLong tags = new AtomicLong();
+
+    /** Called at an MQTT CONNECT whose session ends with the connection, before the relay authenticates it. */
+    void expectPassing(Object connectionId) {
+        passingConnects.add(connectionId);
+    }
 
     void admit(Object connectionId, KeyId identity, String user, String password, Subject subject) {
-        admitted.put(connectionId, new Admission(identity, digest(user, password), subject, false));
+        boolean passing = passingConnects.remove(connectionId);
+        Admission admission = new Admission(identity, digest(user, password), subject, false, passing,
+                "c" + tags.incrementAndGet());
+        Admission replaced = admitted.put(connectionId, admission);
+        forgetPassing(replaced);
+        if (passing) {
+            passingByIdentity.computeIfAbsent(identity, id -> ConcurrentHashMap.newKeySet()).add(admission);
+        }
+    }
+
+    /** What the relay admitted this connection as, else null. */
+    Admission admission(Object connectionId) {
+        return admitted.get(connectionId);
+    }
+
+    /** The connected passing sessions of {@code identity}. */
+    List<Admission> passingSessionsOf(KeyId identity) {
+        Set<Admission> passing = passingByIdentity.get(identity);
+        return passing == null ? List.of() : List.copyOf(passing);
     }
 
     /** The subject of an earlier admission of this connection with these credentials, else null. */
@@ -49,14 +86,28 @@ final class ConnectionRegistry {
                 return admission;
             }
             first[0] = true;
-            return new Admission(admission.identity(), admission.credentials(), admission.subject(), true);
+            return new Admission(admission.identity(), admission.credentials(), admission.subject(), true,
+                    admission.passing(), admission.tag());
         });
         return first[0];
     }
 
     /** Forgets a closed connection; returns its admission if it had one. */
     Admission remove(Object connectionId) {
-        return admitted.remove(connectionId);
+        passingConnects.remove(connectionId);
+        Admission admission = admitted.remove(connectionId);
+        forgetPassing(admission);
+        return admission;
+    }
+
+    private void forgetPassing(Admission admission) {
+        if (admission == null || !admission.passing()) {
+            return;
+        }
+        passingByIdentity.computeIfPresent(admission.identity(), (id, set) -> {
+            set.removeIf(a -> a.tag().equals(admission.tag()));
+            return set.isEmpty() ? null : set;
+        });
     }
 
     int size() {

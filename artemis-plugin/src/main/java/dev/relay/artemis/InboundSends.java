@@ -51,6 +51,7 @@ final class InboundSends {
 
     void beforeSend(ServerSession session, Message message) throws ActiveMQException {
         DISCARD.remove();
+        runtime.pubackReasons.clear();
         SimpleString rawAddress = message.getAddressSimpleString();
         if (rawAddress == null) {
             return;
@@ -104,10 +105,11 @@ final class InboundSends {
                 message.setDurable(true);
                 message.putStringProperty(Inboxes.FROM, SimpleString.of(deliver.envelope().from()));
                 message.putStringProperty(Inboxes.ID, SimpleString.of(deliver.envelope().id()));
-                if (message.containsProperty(MQTT_QOS) && message.getIntProperty(MQTT_QOS) < 1) {
+                if (message.containsProperty(MQTT_QOS) && qos(message) < 1) {
                     message.putIntProperty(MQTT_QOS, 1); // forwarded at QoS 1 so it waits for offline devices
                 }
                 message.reencode();
+                runtime.inboxes.copyToPassingSessions(deliver.recipient(), payload, deliver.expiresAtMillis());
                 runtime.metrics.accepted.increment();
             } else if (outcome instanceof PublishOutcome.Reply reply) {
                 runtime.metrics.requests.increment();
@@ -140,20 +142,26 @@ final class InboundSends {
         runtime.refusalLog.sendRefused(identity, transport.name().toLowerCase(java.util.Locale.ROOT),
                 rawAddress.toString(), error);
         boolean mqtt = RelaySecurityManager.isMqtt(transport);
+        Object connectionId = session.getRemotingConnection().getID();
         if (transport == ConnectFacts.Transport.STOMP) {
-            RelayStompInterceptor.refused(session.getRemotingConnection().getID(), error.reasonString(),
-                    message.getStringProperty(STOMP_RECEIPT));
+            RelayStompInterceptor.refused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
         }
-        // SPEC §10.2: where the transport cannot carry the code, an error envelope tells the sender. On Artemis that is
-        // every MQTT refusal: 3.1.1 has no negative acknowledgement, and Artemis answers MQTT 5 with a bare 0x87.
-        if (mqtt && shouldSendErrorEnvelope(identity, error)) {
+        if (transport == ConnectFacts.Transport.MQTT5 && qos(message) > 0) {
+            runtime.pubackReasons.refused(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
+        } else if (mqtt && shouldSendErrorEnvelope(identity, error)) {
+            // SPEC §10.2: where the transport cannot carry the code (MQTT 3.1.1, QoS 0), an error envelope tells the
+            // sending session; it is made for that connection alone, so no other session of the identity takes it.
             try {
-                runtime.inboxes.deliverFromRelay(identity, engine.errorEnvelope(identity, payload, error));
+                runtime.inboxes.deliverToConnection(connectionId, identity, engine.errorEnvelope(identity, payload, error));
             } catch (Exception e) {
                 LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
             }
         }
         throw Refusals.forSend(error, mqtt);
+    }
+
+    private static int qos(Message message) {
+        return message.containsProperty(MQTT_QOS) ? message.getIntProperty(MQTT_QOS) : 0;
     }
 
     /** Called by Artemis after it picked the queues for a message and before it stores it there. */

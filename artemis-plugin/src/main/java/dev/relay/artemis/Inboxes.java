@@ -30,10 +30,12 @@ final class Inboxes {
 
     private final ActiveMQServer server;
     private final long maxTtlSeconds;
+    private final SessionCopies copies;
 
-    Inboxes(ActiveMQServer server, long maxTtlSeconds) {
+    Inboxes(ActiveMQServer server, long maxTtlSeconds, SessionCopies copies) {
         this.server = server;
         this.maxTtlSeconds = maxTtlSeconds;
+        this.copies = copies;
     }
 
     static SimpleString inboxName(String keyId) {
@@ -91,21 +93,45 @@ final class Inboxes {
         }
     }
 
-    /** Puts one of the relay's own envelopes (a response, an error) into {@code recipient}'s inbox. */
+    /**
+     * Puts one of the relay's own envelopes (a response) into {@code recipient}'s inbox, and a copy for each of its
+     * passing sessions ({@link SessionCopies}).
+     */
     void deliverFromRelay(KeyId recipient, Envelope envelope) throws Exception {
         ensureInbox(recipient.toString());
         byte[] json = envelope.toJson();
-        CoreMessage message = new CoreMessage(server.getStorageManager().generateID(), json.length + 256);
-        message.setType(Message.BYTES_TYPE);
-        message.getBodyBuffer().writeBytes(json);
-        SimpleString inbox = inboxName(recipient.toString());
-        message.setAddress(inbox);
-        message.setRoutingType(RoutingType.ANYCAST);
-        message.setDurable(true);
-        message.setTimestamp(System.currentTimeMillis());
-        message.setExpiration(envelope.expiresAtMillis(maxTtlSeconds));
+        long expiresAt = envelope.expiresAtMillis(maxTtlSeconds);
+        Message message = envelopeMessage(server, recipient, json, expiresAt);
         message.putStringProperty(FROM, SimpleString.of(envelope.from()));
         message.putStringProperty(ID, SimpleString.of(envelope.id()));
         server.getPostOffice().route(message, true);
+        copies.toPassingSessions(recipient, json, expiresAt);
+    }
+
+    /**
+     * Puts one of the relay's envelopes into the inbox for one connection of its identity only: the error envelope of
+     * a publish that connection made (SPEC §10.2). False if the connection is already gone.
+     */
+    boolean deliverToConnection(Object connectionId, KeyId identity, Envelope envelope) throws Exception {
+        ensureInbox(identity.toString());
+        return copies.toConnection(connectionId, envelope.toJson(), envelope.expiresAtMillis(maxTtlSeconds));
+    }
+
+    /** A copy of an accepted envelope for each passing session of its recipient. */
+    void copyToPassingSessions(KeyId recipient, byte[] envelope, long expiresAtMillis) throws Exception {
+        copies.toPassingSessions(recipient, envelope, expiresAtMillis);
+    }
+
+    /** A durable core message holding {@code envelope}, addressed to {@code recipient}'s inbox. */
+    static Message envelopeMessage(ActiveMQServer server, KeyId recipient, byte[] envelope, long expiresAtMillis) {
+        CoreMessage message = new CoreMessage(server.getStorageManager().generateID(), envelope.length + 256);
+        message.setType(Message.BYTES_TYPE);
+        message.getBodyBuffer().writeBytes(envelope);
+        message.setAddress(inboxName(recipient.toString()));
+        message.setRoutingType(RoutingType.ANYCAST);
+        message.setDurable(true);
+        message.setTimestamp(System.currentTimeMillis());
+        message.setExpiration(expiresAtMillis);
+        return message;
     }
 }

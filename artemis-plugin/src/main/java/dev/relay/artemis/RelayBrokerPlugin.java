@@ -46,7 +46,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     private static final long HOUSEKEEPING_SECONDS = 30;
 
     private Map<String, String> properties = Map.of();
-    private RelayRuntime runtime;
+    private volatile RelayRuntime runtime;
     private InboundSends sends;
     private ScheduledExecutorService upkeep;
 
@@ -66,14 +66,16 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
                     + "broker.xml (currently " + server.getConfiguration().getAuthenticationCacheSize()
                     + "): connect tokens are single-use");
         }
+        requireInterceptors(server);
         Path journal = server.getConfiguration().getJournalLocation().toPath().toAbsolutePath();
         Path defaultDataDir = journal.getParent() == null ? Path.of("relay") : journal.getParent().resolve("relay");
         RelayConfig config = RelayConfig.fromProperties(properties, defaultDataDir);
         RelayEngine engine = RelayEngine.open(config); // BrokerSessions.ALWAYS: every recipient has its inbox queue
         RelayArtemisMetrics metrics = new RelayArtemisMetrics();
-        Inboxes inboxes = new Inboxes(server, config.maxTtlSeconds());
-        runtime = new RelayRuntime(engine, new ConnectionRegistry(), inboxes, metrics,
-                server.getConfiguration().getClusterUser());
+        ConnectionRegistry connections = new ConnectionRegistry();
+        SessionCopies copies = new SessionCopies(server, connections);
+        Inboxes inboxes = new Inboxes(server, config.maxTtlSeconds(), copies);
+        runtime = new RelayRuntime(server, engine, connections, inboxes, copies, metrics);
         sends = new InboundSends(runtime);
         try {
             RelayRuntime.install(runtime);
@@ -105,6 +107,23 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         upkeep.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
         LOG.info("Relay plugin registered: realm '{}', relay key {}, data in {}", config.realm(), engine.relayKeyId(),
                 config.dataDir());
+    }
+
+    /** Without them MQTT clients could delete inboxes, take others' queued messages or get refusals without codes. */
+    private static void requireInterceptors(ActiveMQServer server) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (!server.getConfiguration().getIncomingInterceptorClassNames()
+                .contains(RelayMqttInboundInterceptor.class.getName())) {
+            missing.add("<remoting-incoming-interceptors> " + RelayMqttInboundInterceptor.class.getName());
+        }
+        if (!server.getConfiguration().getOutgoingInterceptorClassNames()
+                .contains(RelayMqttOutboundInterceptor.class.getName())) {
+            missing.add("<remoting-outgoing-interceptors> " + RelayMqttOutboundInterceptor.class.getName());
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("Relay needs its MQTT interceptors in broker.xml (docs/artemis.md): "
+                    + String.join(", ", missing));
+        }
     }
 
     private void onActivated(ActiveMQServer server) {
@@ -197,6 +216,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     public void afterDestroyConnection(RemotingConnection connection) {
         RelayStompInterceptor.forget(connection.getID());
         ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
+        runtime.copies.closed(admission);
         if (admission != null && admission.announced()) {
             runtime.engine.onDisconnected(admission.identity());
         }
@@ -228,6 +248,13 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     }
 
     // ---------------------------------------------------------------- delivery and expiry
+
+    /** Lasting sessions read the inbox, passing sessions their copies (SPEC §13.3). */
+    @Override
+    public boolean canAccept(ServerConsumer consumer, MessageReference reference) {
+        RelayRuntime running = runtime;
+        return running == null || running.copies.accepts(consumer, reference);
+    }
 
     @Override
     public void messageAcknowledged(Transaction tx, MessageReference ref, AckReason reason, ServerConsumer consumer) {

@@ -11,11 +11,10 @@ import dev.relay.protocol.RelayException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
 import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.core.security.CheckType;
@@ -44,17 +43,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
-    private static final int SUBACK = 0x90;
-    private static final int CONNACK = 0x20;
-    private static final int MQTT5_NOT_AUTHORIZED = 0x87;
-    private static final int MQTT311_NOT_AUTHORIZED = 0x05;
-    private static final int REASON_STRING_PROPERTY = 0x1F;
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
         RelayRuntime runtime = RelayRuntime.current();
         if (packet instanceof MqttConnectMessage connect) {
-            return runtime == null || connection == null || admitConnect(runtime, connect, connection);
+            if (runtime == null || connection == null) {
+                return true;
+            }
+            if (endsWithConnection(connect)) {
+                runtime.connections.expectPassing(connection.getID());
+            }
+            return admitConnect(runtime, connect, connection);
         }
         KeyId identity = runtime == null || connection == null ? null : runtime.connections.identityOf(connection.getID());
         if (identity == null) {
@@ -70,7 +70,20 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         return true;
     }
 
-    /** The error envelope for a PUBLISH that Artemis' permission check will refuse before the plugin sees it. */
+    /** MQTT 3.1.1 clean session, or MQTT 5 without a session expiry interval (0): the session ends with it. */
+    static boolean endsWithConnection(MqttConnectMessage connect) {
+        if (connect.variableHeader().version() != 5) {
+            return connect.variableHeader().isCleanSession();
+        }
+        MqttProperties.MqttProperty<?> expiry = connect.variableHeader().properties()
+                .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+        return expiry == null || Integer.valueOf(0).equals(expiry.value());
+    }
+
+    /**
+     * The error envelope for a PUBLISH that Artemis' permission check will refuse before the plugin sees it. An MQTT 5
+     * publish at QoS 1 or 2 learns the code from its PUBACK instead ({@link RelayMqttOutboundInterceptor}).
+     */
     private static void reportBrokerRefusal(RelayRuntime runtime, KeyId identity, MqttPublishMessage publish,
                                             RemotingConnection connection) {
         String topic = publish.variableHeader().topicName();
@@ -89,11 +102,15 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         }
         RelayException error = outcome instanceof PublishOutcome.Reject reject ? reject.error()
                 : new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker");
+        boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
         runtime.metrics.publishRefused(error.code());
-        runtime.refusalLog.sendRefused(identity, "MQTT5".equals(connection.getProtocolName()) ? "mqtt5" : "mqtt3",
-                topic, error);
+        runtime.refusalLog.sendRefused(identity, mqtt5 ? "mqtt5" : "mqtt3", topic, error);
+        if (mqtt5 && publish.fixedHeader().qosLevel().value() > 0) {
+            return;
+        }
         try {
-            runtime.inboxes.deliverFromRelay(identity, runtime.engine.errorEnvelope(identity, payload, error));
+            runtime.inboxes.deliverToConnection(connection.getID(), identity,
+                    runtime.engine.errorEnvelope(identity, payload, error));
         } catch (Exception e) {
             LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
         }
@@ -114,7 +131,7 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         runtime.refusalLog.connectRefused(new ConnectFacts(mqtt5 ? ConnectFacts.Transport.MQTT5
                 : ConnectFacts.Transport.MQTT3, connect.payload().clientIdentifier(), connection.getRemoteAddress()),
                 connect.payload().userName(), refusal);
-        byte[] connack = connack(mqtt5, refusal.reasonString());
+        byte[] connack = MqttPackets.connack(mqtt5, refusal.reasonString());
         connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(connack), true);
         return false;
     }
@@ -125,34 +142,6 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
      */
     static boolean reachesNamespace(String topic) {
         return topic != null && !(Addressing.parseMqttTopic(topic) instanceof Address.Outside);
-    }
-
-    /** MQTT 5 properties holding only a reason string (cut at 65,535 bytes). */
-    private static void writeReasonStringProperties(ByteArrayOutputStream variable, String reason) {
-        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        int length = Math.min(text.length, 0xFFFF);
-        writeVarInt(variable, 1 + 2 + length);
-        variable.write(REASON_STRING_PROPERTY);
-        variable.write(length >> 8);
-        variable.write(length & 0xFF);
-        variable.write(text, 0, length);
-    }
-
-    /** CONNACK refusing the connection: MQTT 5 0x87 (Not authorized) with a reason string, MQTT 3.1.1 0x05. */
-    static byte[] connack(boolean mqtt5, String reason) {
-        ByteArrayOutputStream variable = new ByteArrayOutputStream();
-        variable.write(0); // no session present
-        if (mqtt5) {
-            variable.write(MQTT5_NOT_AUTHORIZED);
-            writeReasonStringProperties(variable, reason);
-        } else {
-            variable.write(MQTT311_NOT_AUTHORIZED);
-        }
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        packet.write(CONNACK);
-        writeVarInt(packet, variable.size());
-        packet.writeBytes(variable.toByteArray());
-        return packet.toByteArray();
     }
 
     private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,
@@ -172,37 +161,10 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         runtime.metrics.authorizationRefused();
         boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
         int filters = subscribe.payload().topicSubscriptions().size();
-        byte[] suback = suback(subscribe.variableHeader().messageId(), filters, mqtt5, refusal);
+        byte[] suback = MqttPackets.suback(subscribe.variableHeader().messageId(), filters, mqtt5, refusal);
         connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(suback), true);
         LOG.debug("Relay refused an MQTT SUBSCRIBE of {}: {}", identity, refusal);
         return false;
-    }
-
-    /** SUBACK refusing {@code filters} filters: MQTT 5 0x87 with a reason string, MQTT 3.1.1 0x80. */
-    static byte[] suback(int packetId, int filters, boolean mqtt5, String reason) {
-        ByteArrayOutputStream variable = new ByteArrayOutputStream();
-        variable.write(packetId >> 8);
-        variable.write(packetId & 0xFF);
-        if (mqtt5) {
-            writeReasonStringProperties(variable, reason);
-        }
-        for (int i = 0; i < filters; i++) {
-            variable.write(mqtt5 ? 0x87 : 0x80);
-        }
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        packet.write(SUBACK);
-        writeVarInt(packet, variable.size());
-        packet.writeBytes(variable.toByteArray());
-        return packet.toByteArray();
-    }
-
-    private static void writeVarInt(ByteArrayOutputStream out, int value) {
-        int remaining = value;
-        do {
-            int digit = remaining % 128;
-            remaining /= 128;
-            out.write(remaining > 0 ? digit | 0x80 : digit);
-        } while (remaining > 0);
     }
 
     private static void ensureInbox(RelayRuntime runtime, String topic) {

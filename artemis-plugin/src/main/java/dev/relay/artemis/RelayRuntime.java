@@ -3,6 +3,10 @@ package dev.relay.artemis;
 import dev.relay.core.KeyIdCache;
 import dev.relay.core.RelayEngine;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
+import org.apache.activemq.artemis.core.io.IOCallback;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
  * What the broker plugin shares with the pieces Artemis instantiates on its own (the security manager from
@@ -15,18 +19,23 @@ final class RelayRuntime {
     final RelayEngine engine;
     final ConnectionRegistry connections;
     final Inboxes inboxes;
+    final SessionCopies copies;
     final RelayArtemisMetrics metrics;
     final RefusalLog refusalLog = new RefusalLog();
     final KeyIdCache keyIds = new KeyIdCache(100_000);
     final String clusterUser;
+    final PubackReasons pubackReasons = new PubackReasons();
+    private final ActiveMQServer server;
 
-    RelayRuntime(RelayEngine engine, ConnectionRegistry connections, Inboxes inboxes, RelayArtemisMetrics metrics,
-                 String clusterUser) {
+    RelayRuntime(ActiveMQServer server, RelayEngine engine, ConnectionRegistry connections, Inboxes inboxes,
+                 SessionCopies copies, RelayArtemisMetrics metrics) {
+        this.server = server;
         this.engine = engine;
         this.connections = connections;
         this.inboxes = inboxes;
+        this.copies = copies;
         this.metrics = metrics;
-        this.clusterUser = clusterUser;
+        this.clusterUser = server.getConfiguration().getClusterUser();
     }
 
     static void install(RelayRuntime runtime) {
@@ -42,5 +51,23 @@ final class RelayRuntime {
     /** The running relay, or null before the plugin is registered (or after it stopped). */
     static RelayRuntime current() {
         return CURRENT.get();
+    }
+
+    /**
+     * Writes a packet the relay made in place of one of Artemis' own, after the storage operations this thread is
+     * waiting for, as Artemis would have written the packet it replaces: answers keep their order.
+     */
+    void writeInOrder(RemotingConnection connection, byte[] packet) {
+        server.getStorageManager().afterCompleteOperations(new IOCallback() {
+            @Override
+            public void done() {
+                connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(packet), true);
+            }
+
+            @Override
+            public void onError(int errorCode, String errorMessage) {
+                // Artemis drops its own packet in this case too: the connection is failing.
+            }
+        });
     }
 }

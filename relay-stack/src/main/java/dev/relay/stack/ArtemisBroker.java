@@ -3,6 +3,7 @@ package dev.relay.stack;
 import dev.relay.artemis.RelayBrokerPlugin;
 import dev.relay.artemis.RelayMqttInboundInterceptor;
 import dev.relay.artemis.RelaySecurityManager;
+import dev.relay.artemis.RelayMqttOutboundInterceptor;
 import dev.relay.artemis.RelayStompInterceptor;
 import java.io.IOException;
 import java.net.URI;
@@ -74,6 +75,7 @@ final class ArtemisBroker implements EmbeddedBroker {
         EmbeddedActiveMQ embedded = new EmbeddedActiveMQ();
         if (!options.bare) {
             config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
+            config.getOutgoingInterceptorClassNames().add(RelayMqttOutboundInterceptor.class.getName());
             config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
             Map<String, String> relay = new LinkedHashMap<>();
             relay.put("relay.realm", realm);

@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  */
 final class BrokerSession {
     /** Outcome of one publish as the client should hear it. */
-    record PublishOutcome(boolean accepted, String code, String message, int reasonCode, boolean reasonGiven) {
+    record PublishOutcome(boolean accepted, String code, String message) {
     }
 
     /** Why the broker connection ended, for the close code the WebSocket gets. */
@@ -133,22 +133,21 @@ final class BrokerSession {
         if (result instanceof Mqtt5PublishResult.Mqtt5Qos1Result qos1) {
             return outcome(qos1.getPubAck());
         }
-        return new PublishOutcome(true, null, null, 0, false);
+        return new PublishOutcome(true, null, null);
     }
 
     private static PublishOutcome outcome(Mqtt5PubAck pubAck) {
         Mqtt5PubAckReasonCode reason = pubAck.getReasonCode();
         if (!reason.isError()) {
-            return new PublishOutcome(true, null, null, reason.getCode(), false);
+            return new PublishOutcome(true, null, null);
         }
         Optional<String> text = pubAck.getReasonString().map(Object::toString);
         if (text.isPresent()) {
             String[] parts = RelayReasons.split(text.get());
-            return new PublishOutcome(false, parts[0], parts[1], reason.getCode(), true);
+            return new PublishOutcome(false, parts[0], parts[1]);
         }
         return new PublishOutcome(false, RelayReasons.codeForPubAck(reason.getCode()),
-                "the broker refused the envelope (PUBACK 0x" + Integer.toHexString(reason.getCode()) + ")",
-                reason.getCode(), false);
+                "the broker refused the envelope (PUBACK 0x" + Integer.toHexString(reason.getCode()) + ")");
     }
 
     private static PublishOutcome outcome(Throwable failure) {
@@ -157,10 +156,9 @@ final class BrokerSession {
         }
         if (failure instanceof java.util.concurrent.TimeoutException) {
             return new PublishOutcome(false, "internal",
-                    "the broker did not answer in time; the envelope may have been accepted, sending it again is safe",
-                    0x80, false);
+                    "the broker did not answer in time; the envelope may have been accepted, sending it again is safe");
         }
-        return new PublishOutcome(false, "internal", "the broker session failed: " + failure, 0x80, false);
+        return new PublishOutcome(false, "internal", "the broker session failed: " + failure);
     }
 
     private static ConnectRefused refusal(Throwable failure) {

@@ -1,11 +1,9 @@
 package dev.relay.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.relay.protocol.Base64Url;
 import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.ErrorCode;
-import dev.relay.protocol.Json;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
 import jakarta.websocket.CloseReason;
@@ -16,8 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,21 +36,8 @@ final class ClientConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
     private static final Pattern RETRY_AFTER = Pattern.compile("^retry_after=(\\d{1,9})");
     private static final int MAX_FRAMES_BEFORE_WELCOME = 16;
-    private static final int MAX_REMEMBERED_ERRORS = 64;
-    /** How long Artemis' relay stays silent after a rate_limited error envelope (SPEC §10.9: one a minute). */
-    private static final long RATE_ERROR_SILENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    /** How far the broker's clock may be from the gateway's for an error envelope to count as fresh. */
-    private static final long MAX_CLOCK_DIFFERENCE_MILLIS = 10_000;
 
     enum State { AWAIT_AUTH, CONNECTING, OPEN, CLOSED }
-
-    /** A refusal without a reason string, waiting for the relay's error envelope (SPEC §13.4). */
-    private record AwaitedError(String ref, BrokerSession.PublishOutcome fallback, long deadlineNanos) {
-    }
-
-    /** An error envelope seen before the refusal it explains. */
-    private record SeenError(String code, String message, Long retryAfter, long seenNanos) {
-    }
 
     private final GatewayContext context;
     private final GatewayConfig config;
@@ -65,10 +48,6 @@ final class ClientConnection {
     private final ArrayDeque<Mqtt5Publish> waiting = new ArrayDeque<>();
     private final Map<Long, Mqtt5Publish> unacked = new HashMap<>();
     private final ArrayDeque<String> framesBeforeWelcome = new ArrayDeque<>();
-    private final Map<String, AwaitedError> awaitedErrors = new HashMap<>();
-    private final LinkedHashMap<String, SeenError> seenErrors = new LinkedHashMap<>();
-    /** Error envelopes without in_reply_to (the relay does not parse rate-limited or oversized envelopes). */
-    private final ArrayDeque<SeenError> uncorrelatedErrors = new ArrayDeque<>();
     private State state = State.AWAIT_AUTH;
     private String challengeNonce;
     private String keyId;
@@ -307,19 +286,6 @@ final class ClientConnection {
             write(ServerFrames.accepted(ref, id));
             return;
         }
-        if (!outcome.reasonGiven() && id != null && !"internal".equals(outcome.code())) {
-            SeenError seen = seenErrors.remove(id);
-            if (seen == null) {
-                seen = uncorrelatedErrors.poll();
-            }
-            if (seen != null) {
-                refuse(seen.code(), seen.message(), ref, id, seen.retryAfter());
-            } else {
-                awaitedErrors.put(id, new AwaitedError(ref, outcome,
-                        System.nanoTime() + config.refusalCorrelationWindow.toNanos()));
-            }
-            return;
-        }
         refuse(outcome.code(), outcome.message(), ref, id, retryAfter(outcome.code(), outcome.message()));
     }
 
@@ -383,7 +349,6 @@ final class ClientConnection {
                     publish.acknowledge();
                     continue;
                 }
-                noticeErrorEnvelope(envelope);
                 long delivery = nextDelivery++;
                 unacked.put(delivery, publish);
                 context.metrics().delivered();
@@ -398,70 +363,6 @@ final class ClientConnection {
             }
         } else {
             overLimitSinceNanos = 0;
-        }
-    }
-
-    /**
-     * An error envelope from the relay may explain a refusal that came without a reason string (SPEC §13.4). One
-     * without {@code in_reply_to} (the relay does not parse an envelope it refuses as {@code rate_limited} or
-     * {@code too_large}) explains the oldest refusal still waiting, or the next one.
-     */
-    private void noticeErrorEnvelope(String envelope) {
-        if (!envelope.contains("\"error\"")) {
-            return;
-        }
-        EnvelopeRoutes.Header header = EnvelopeRoutes.header(envelope);
-        if (!"error".equals(header.kind()) || header.body() == null) {
-            return;
-        }
-        String code;
-        String message;
-        Long retryAfter;
-        try {
-            JsonNode body = Json.MAPPER.readTree(Base64Url.decode(header.body(), "body"));
-            code = body.path("code").asText("internal");
-            message = body.path("message").asText("");
-            retryAfter = body.hasNonNull("retry_after") ? body.get("retry_after").asLong() : null;
-        } catch (IOException | RelayException e) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (header.inReplyTo() == null) {
-            // Only a fresh one: an old error envelope delivered again (never acknowledged) explains nothing new.
-            long window = config.refusalCorrelationWindow.toMillis() + MAX_CLOCK_DIFFERENCE_MILLIS;
-            if (header.ts() == null || Math.abs(System.currentTimeMillis() - header.ts()) > window) {
-                return;
-            }
-            if ("rate_limited".equals(code)) {
-                context.registry().rateLimited(keyId, now);
-            }
-            Map.Entry<String, AwaitedError> oldest = null;
-            for (Map.Entry<String, AwaitedError> entry : awaitedErrors.entrySet()) {
-                if (oldest == null || entry.getValue().deadlineNanos() < oldest.getValue().deadlineNanos()) {
-                    oldest = entry;
-                }
-            }
-            if (oldest != null) {
-                awaitedErrors.remove(oldest.getKey());
-                refuse(code, message, oldest.getValue().ref(), oldest.getKey(), retryAfter);
-            } else {
-                uncorrelatedErrors.add(new SeenError(code, message, retryAfter, now));
-                if (uncorrelatedErrors.size() > MAX_REMEMBERED_ERRORS) {
-                    uncorrelatedErrors.poll();
-                }
-            }
-            return;
-        }
-        AwaitedError awaited = awaitedErrors.remove(header.inReplyTo());
-        if (awaited != null) {
-            refuse(code, message, awaited.ref(), header.inReplyTo(), retryAfter);
-            return;
-        }
-        seenErrors.put(header.inReplyTo(), new SeenError(code, message, retryAfter, now));
-        if (seenErrors.size() > MAX_REMEMBERED_ERRORS) {
-            Iterator<String> oldest = seenErrors.keySet().iterator();
-            oldest.next();
-            oldest.remove();
         }
     }
 
@@ -543,24 +444,6 @@ final class ClientConnection {
                     + config.slowConsumerTimeout.toSeconds() + " s");
             return;
         }
-        for (Iterator<Map.Entry<String, AwaitedError>> it = awaitedErrors.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, AwaitedError> entry = it.next();
-            if (now > entry.getValue().deadlineNanos()) {
-                it.remove();
-                if (context.registry().rateLimitedWithin(keyId, now, RATE_ERROR_SILENCE_NANOS)) {
-                    // Artemis' relay sends one rate_limited error envelope a minute per identity and an envelope
-                    // for every other refusal (SPEC §10.9): a refusal without one in this minute is rate_limited.
-                    refuse("rate_limited", "retry_after=1; the relay's send budget of this identity is exhausted",
-                            entry.getValue().ref(), entry.getKey(), 1L);
-                    continue;
-                }
-                BrokerSession.PublishOutcome fallback = entry.getValue().fallback();
-                refuse(fallback.code(), fallback.message(), entry.getValue().ref(), entry.getKey(),
-                        retryAfter(fallback.code(), fallback.message()));
-            }
-        }
-        seenErrors.values().removeIf(seen -> now - seen.seenNanos() > config.refusalCorrelationWindow.toNanos());
-        uncorrelatedErrors.removeIf(seen -> now - seen.seenNanos() > config.refusalCorrelationWindow.toNanos());
     }
 
     // ---------------------------------------------------------------- closing
@@ -605,8 +488,6 @@ final class ClientConnection {
         context.metrics().bytesInFlight(-bytesInFlight);
         waiting.clear();
         unacked.clear();
-        awaitedErrors.clear();
-        uncorrelatedErrors.clear();
         framesBeforeWelcome.clear();
     }
 

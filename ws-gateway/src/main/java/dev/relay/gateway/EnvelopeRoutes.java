@@ -102,37 +102,4 @@ final class EnvelopeRoutes {
             return null;
         }
     }
-
-    /** String {@code kind}, {@code in_reply_to} and {@code body}, integer {@code ts}: for refusal correlation. */
-    record Header(String kind, String inReplyTo, String body, Long ts) {
-    }
-
-    static Header header(String envelopeJson) {
-        String kind = null;
-        String inReplyTo = null;
-        String body = null;
-        Long ts = null;
-        try (JsonParser parser = FACTORY.createParser(envelopeJson)) {
-            parser.nextToken();
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (value == JsonToken.VALUE_STRING && "kind".equals(name)) {
-                    kind = parser.getText();
-                } else if (value == JsonToken.VALUE_STRING && "in_reply_to".equals(name)) {
-                    inReplyTo = parser.getText();
-                } else if (value == JsonToken.VALUE_STRING && "body".equals(name)) {
-                    body = parser.getText();
-                } else if (value == JsonToken.VALUE_NUMBER_INT && "ts".equals(name)
-                        && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
-                    ts = parser.getLongValue();
-                } else {
-                    parser.skipChildren();
-                }
-            }
-        } catch (IOException e) {
-            return new Header(null, null, null, null);
-        }
-        return new Header(kind, inReplyTo, body, ts);
-    }
 }

@@ -45,7 +45,6 @@ public final class GatewayConfig {
     public final Duration handshakeWindow;
     public final long sessionExpirySeconds;
     public final Duration brokerConnectTimeout;
-    public final Duration refusalCorrelationWindow;
 
     private GatewayConfig(Builder b) {
         this.realm = require(b.realm, "realm");
@@ -87,7 +86,6 @@ public final class GatewayConfig {
         this.handshakeWindow = b.handshakeWindow;
         this.sessionExpirySeconds = b.sessionExpirySeconds;
         this.brokerConnectTimeout = b.brokerConnectTimeout;
-        this.refusalCorrelationWindow = b.refusalCorrelationWindow;
     }
 
     public static Builder builder(String realm, URI brokerUri) {
@@ -207,7 +205,6 @@ public final class GatewayConfig {
         private Duration handshakeWindow = Duration.ofSeconds(10);
         private long sessionExpirySeconds = 604_800;
         private Duration brokerConnectTimeout = Duration.ofSeconds(10);
-        private Duration refusalCorrelationWindow = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -241,7 +238,6 @@ public final class GatewayConfig {
         public Builder handshakeWindow(Duration v) { this.handshakeWindow = v; return this; }
         public Builder sessionExpirySeconds(long v) { this.sessionExpirySeconds = v; return this; }
         public Builder brokerConnectTimeout(Duration v) { this.brokerConnectTimeout = v; return this; }
-        public Builder refusalCorrelationWindow(Duration v) { this.refusalCorrelationWindow = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(this);

@@ -16,7 +16,6 @@ final class SessionRegistry {
     private final int maxPerIdentity;
     private final Map<String, Set<ClientConnection>> byIdentity = new HashMap<>();
     private final Set<ClientConnection> connections = new LinkedHashSet<>();
-    private final Map<String, Long> rateLimitedAt = new HashMap<>();
 
     SessionRegistry(int maxPerIdentity) {
         this.maxPerIdentity = maxPerIdentity;
@@ -49,20 +48,6 @@ final class SessionRegistry {
         }
         sessions.add(connection);
         return true;
-    }
-
-    /** The relay told this identity (through any of its sessions here) that its send budget ran out. */
-    synchronized void rateLimited(String keyId, long nowNanos) {
-        if (rateLimitedAt.size() > 100_000) {
-            rateLimitedAt.clear(); // bounded memory; at worst a refusal is reported by its PUBACK code
-        }
-        rateLimitedAt.put(keyId, nowNanos);
-    }
-
-    /** Whether {@link #rateLimited} was called for this identity less than {@code withinNanos} ago. */
-    synchronized boolean rateLimitedWithin(String keyId, long nowNanos, long withinNanos) {
-        Long at = rateLimitedAt.get(keyId);
-        return at != null && nowNanos - at < withinNanos;
     }
 
     synchronized int sessionsOf(String keyId) {

@@ -48,6 +48,25 @@ final class ArtemisBinding implements RelayBinding {
         return connect(identity.keyId() + "." + suffix, identity.keyId().toString(), token(broker, identity));
     }
 
+    @Override
+    public boolean hasTransientSessions() {
+        return protocol == Protocol.MQTT5 || protocol == Protocol.MQTT311;
+    }
+
+    /** MQTT 5: clean start, session expiry 0; MQTT 3.1.1: clean session. */
+    @Override
+    public ArtemisClient connectTransient(RelayKeyPair identity, String suffix) throws Exception {
+        String keyId = identity.keyId().toString();
+        switch (protocol) {
+            case MQTT5:
+                return new MqttClients.V5(broker, keyId + "." + suffix, keyId, token(broker, identity), true, 0);
+            case MQTT311:
+                return new MqttClients.V3(broker, keyId + "." + suffix, keyId, token(broker, identity), true);
+            default:
+                throw new UnsupportedOperationException(protocol + " has no transient sessions");
+        }
+    }
+
     private ArtemisClient connect(String clientId, String username, String password) throws Exception {
         try {
             switch (protocol) {

@@ -32,4 +32,13 @@ class BadConfigurationIT {
                     .isInstanceOf(Exception.class);
         }
     }
+
+    /** The MQTT interceptors keep one-shot sessions off lasting sessions' messages and put codes into PUBACKs. */
+    @Test
+    void aBrokerWithoutTheMqttInterceptorsDoesNotStart() throws Exception {
+        try (RelayArtemis broker = RelayArtemis.start(Map.of(),
+                config -> config.getOutgoingInterceptorClassNames().clear())) {
+            assertThat(broker.server().isActive()).isFalse();
+        }
+    }
 }

@@ -38,6 +38,12 @@ final class MqttClients {
 
         V5(BrokerEndpoints broker, String clientId, String username, String password, boolean cleanStart)
                 throws org.eclipse.paho.mqttv5.common.MqttException {
+            this(broker, clientId, username, password, cleanStart, Duration.ofDays(7).toSeconds());
+        }
+
+        /** {@code sessionExpirySeconds} 0 with clean start: a session that ends with the connection. */
+        V5(BrokerEndpoints broker, String clientId, String username, String password, boolean cleanStart,
+           long sessionExpirySeconds) throws org.eclipse.paho.mqttv5.common.MqttException {
             this.keyId = username;
             client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(broker.mqttUri(), clientId,
                     new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
@@ -73,7 +79,7 @@ final class MqttClients {
                 options.setPassword(password.getBytes(StandardCharsets.UTF_8));
             }
             options.setCleanStart(cleanStart);
-            options.setSessionExpiryInterval(Duration.ofDays(7).toSeconds());
+            options.setSessionExpiryInterval(sessionExpirySeconds);
             options.setAutomaticReconnect(false);
             options.setConnectionTimeout((int) TIMEOUT.toSeconds());
             try {

@@ -3,6 +3,7 @@ package dev.relay.artemis.it;
 import dev.relay.artemis.RelayBrokerPlugin;
 import dev.relay.artemis.RelayMqttInboundInterceptor;
 import dev.relay.artemis.RelaySecurityManager;
+import dev.relay.artemis.RelayMqttOutboundInterceptor;
 import dev.relay.artemis.RelayStompInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -93,6 +94,7 @@ public final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
             throw new IllegalStateException(e);
         }
         config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
+        config.getOutgoingInterceptorClassNames().add(RelayMqttOutboundInterceptor.class.getName());
         config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
         plugin = new RelayBrokerPlugin();
         plugin.init(properties);

@@ -37,6 +37,24 @@ final class MqttBinding implements RelayBinding {
                 Clients.token(identity, broker.realm()));
     }
 
+    @Override
+    public boolean hasTransientSessions() {
+        return true;
+    }
+
+    /** MQTT 5: clean start, session expiry 0; MQTT 3.1.1: clean session. */
+    @Override
+    public Client connectTransient(RelayKeyPair identity, String suffix) throws Exception {
+        String clientId = Clients.keyId(identity) + "." + suffix;
+        String token = Clients.token(identity, broker.realm());
+        if (mqtt5) {
+            Clients.PahoV5 client = new Clients.PahoV5(broker.serverUri(), clientId);
+            client.connect(Clients.keyId(identity), token, true, 0);
+            return new MqttClient(client);
+        }
+        return new MqttClient(Clients.pahoV3(broker.serverUri(), clientId, Clients.keyId(identity), token, true));
+    }
+
     private Client connect(String clientId, String username, String password) throws Exception {
         try {
             return new MqttClient(mqtt5

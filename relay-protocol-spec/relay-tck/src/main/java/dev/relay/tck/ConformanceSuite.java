@@ -2,6 +2,7 @@ package dev.relay.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.protocol.ConnectToken;
@@ -191,6 +192,52 @@ public abstract class ConformanceSuite extends BindingTestSupport {
             assertThat(receipt.kind()).isEqualTo(Kind.RECEIPT);
             assertThat(receipt.verify()).isEqualTo(bob.keyId());
             assertThat(Receipt.parse(receipt).matches(sent)).isTrue();
+        }
+    }
+
+    // ------------------------------------------------------------------ §4.5 and §13.3: several sessions of one identity
+
+    @Test
+    void aTransientSessionLeavesWhatWaitsToTheLastingSessionAndGetsWhatIsSentWhileItIsConnected() throws Exception {
+        assumeTrue(binding().hasTransientSessions(), "the binding's transport has no transient sessions");
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair bob = RelayKeyPair.generate();
+        online(bob).close(); // bob's device has its lasting session, and is offline
+        Envelope waiting = message(alice, bob, "waits for the device");
+        Envelope live = message(alice, bob, "sent while the one-shot command runs");
+        try (Client a = online(alice)) {
+            assertAccepted(a.publishToInbox(id(bob), waiting.toJson()));
+            try (Client oneShot = binding().connectTransient(bob, "cli")) {
+                oneShot.subscribeOwnInbox();
+                assertAccepted(a.publishToInbox(id(bob), live.toJson()));
+                assertThat(Envelope.parse(arrival(oneShot)).id()).as("the one-shot session's first message")
+                        .isEqualTo(live.id());
+                assertThat(ask(oneShot, bob, SystemOp.RELAY_INFO, Map.of()).get("realm").asText())
+                        .as("the one-shot session gets the answer to its own request").isEqualTo(binding().realm());
+            }
+        }
+        try (Client device = online(bob)) {
+            assertThat(Envelope.parse(arrival(device)).id()).as("what waited").isEqualTo(waiting.id());
+            assertThat(Envelope.parse(arrival(device)).id()).as("what was sent meanwhile").isEqualTo(live.id());
+        }
+    }
+
+    @Test
+    void everyRefusalReachesTheSessionThatSentItWhateverAnotherSessionReads() throws Exception {
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair bob = RelayKeyPair.generate();
+        RelayKeyPair carol = RelayKeyPair.generate();
+        try (Client b = online(bob); Client sender = online(alice);
+             Client reader = binding().connectAnotherSession(alice, "reader")) {
+            reader.subscribeOwnInbox();
+            ask(b, bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
+            for (int i = 0; i < 4; i++) {
+                assertRefused(sender, sender.publishToInbox(id(bob), message(alice, bob, "no " + i).toJson()),
+                        "acl_denied");
+            }
+            assertRefused(sender, sender.publishToInbox(id(bob), message(carol, bob, "not alice").toJson()),
+                    "sender_mismatch");
+            assertRefused(sender, sender.publishToInbox(id(bob), "not an envelope".getBytes()), "malformed");
         }
     }
 }

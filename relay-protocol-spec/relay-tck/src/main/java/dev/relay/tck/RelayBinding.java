@@ -28,6 +28,20 @@ public interface RelayBinding {
      */
     Client connectAnotherSession(RelayKeyPair identity, String suffix) throws Exception;
 
+    /** Whether the binding's transport has sessions that end with their connection ({@link #connectTransient}). */
+    default boolean hasTransientSessions() {
+        return false;
+    }
+
+    /**
+     * Connects a session of {@code identity} (fresh token) that ends with its connection, as one-shot tools use
+     * (SPEC §13.3): on MQTT 5 clean start 1 and session expiry 0, on MQTT 3.1.1 clean session 1, client id
+     * {@code <key id>.<suffix>}. Bindings without such sessions leave this unsupported.
+     */
+    default Client connectTransient(RelayKeyPair identity, String suffix) throws Exception {
+        throw new UnsupportedOperationException("this binding has no transient sessions");
+    }
+
     /** One connected client of one identity. */
     interface Client extends AutoCloseable {
 

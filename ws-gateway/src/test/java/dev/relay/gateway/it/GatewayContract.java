@@ -200,6 +200,55 @@ abstract class GatewayContract {
         }
     }
 
+    /** SPEC §13.3: a one-shot tool's transient session does not take what waits for the identity's default session. */
+    @Test
+    void aTransientSessionLeavesWhatWaitsToTheDefaultSession() throws Exception {
+        RelayKeyPair key = RelayKeyPair.generate();
+        try (Device device = new Device(broker())) {
+            agent(key).close(); // the default session exists and is offline
+            Envelope waiting = device.send(key, "waits for the default session");
+            Envelope live;
+            try (WsClient oneShot = WsClient.authenticated(gateway.uri(), key, broker().realm(), "cli", true)) {
+                live = device.send(key, "sent while the one-shot session is connected");
+                JsonNode first = oneShot.next("message");
+                assertThat(first).as("a message for the one-shot session").isNotNull();
+                assertThat(WsClient.envelopeOf(first).id()).isEqualTo(live.id());
+                oneShot.ack(first.get("delivery").asLong());
+            }
+            try (WsClient back = agent(key)) {
+                for (Envelope expected : List.of(waiting, live)) {
+                    JsonNode message = back.next("message");
+                    assertThat(message).as("message %s", expected.id()).isNotNull();
+                    assertThat(WsClient.envelopeOf(message).id()).isEqualTo(expected.id());
+                    back.ack(message.get("delivery").asLong());
+                }
+            }
+        }
+    }
+
+    /** Issue: on Artemis another session of the identity took the error envelope that explained a refusal. */
+    @Test
+    void everyRefusedSendCarriesItsOwnCodeWhileAnotherSessionReadsTheInbox() throws Exception {
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair bob = RelayKeyPair.generate();
+        try (WsClient b = agent(bob);
+             WsClient reader = WsClient.authenticated(gateway.uri(), alice, broker().realm(), "reader");
+             WsClient sender = agent(alice)) {
+            b.sendEnvelope("p", SystemRequest.envelope(bob, SystemOp.POLICY_SET, Map.of("mode", "closed")));
+            assertThat(WsClient.envelopeOf(b.next("message")).kind()).isEqualTo(Kind.RESPONSE);
+            for (int i = 0; i < 4; i++) {
+                Envelope refused = Envelope.builder(Kind.MESSAGE).to(bob.keyId()).body("no " + i).sign(alice);
+                sender.sendEnvelope("s" + i, refused);
+                JsonNode error = sender.next("error");
+                assertThat(error).as("error frame %d", i).isNotNull();
+                assertThat(error.get("code").asText()).as("code of send %d", i).isEqualTo("acl_denied");
+                assertThat(error.get("ref").asText()).isEqualTo("s" + i);
+                assertThat(error.get("id").asText()).isEqualTo(refused.id());
+            }
+            assertThat(reader.session().isOpen()).isTrue();
+        }
+    }
+
     @Test
     void aSystemRequestIsAnsweredInTheInboxWithASignedResponse() throws Exception {
         RelayKeyPair key = RelayKeyPair.generate();

@@ -96,9 +96,20 @@ final class WsClient implements AutoCloseable {
 
     /** Challenge, auth with a token for {@code realm} signed by {@code key}, and the welcome frame. */
     static WsClient authenticated(URI uri, RelayKeyPair key, String realm, String session) throws Exception {
+        return authenticated(uri, key, realm, session, false);
+    }
+
+    /** As above; {@code transientSession} asks for a session that ends with the connection (SPEC §13.3). */
+    static WsClient authenticated(URI uri, RelayKeyPair key, String realm, String session, boolean transientSession)
+            throws Exception {
         WsClient client = open(uri);
         JsonNode challenge = client.next("challenge");
-        client.send(client.authFrame(key, realm, challenge.get("nonce").asText(), session));
+        ObjectNode auth = (ObjectNode) Json.MAPPER.readTree(client.authFrame(key, realm,
+                challenge.get("nonce").asText(), session));
+        if (transientSession) {
+            auth.put("transient", true);
+        }
+        client.send(auth.toString());
         JsonNode welcome = client.next("welcome");
         if (welcome == null) {
             throw new IllegalStateException("no welcome; closed with " + client.closed().getNow(null));
