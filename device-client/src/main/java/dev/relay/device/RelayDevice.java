@@ -80,8 +80,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Sending.</b> {@link #send} completes with the envelope id once the relay accepted it, or fails with the relay's
  * code. With an {@link Builder#outbox(Path) outbox} file, sends are written to disk first and survive both offline
  * periods and a restart of the process: they go out, in order, as soon as a connection is up, and none is delivered
- * twice. Without one, a send while disconnected fails with {@code not_connected}. On MQTT 3.1.1 (and on brokers that
- * put no reason string on the PUBACK) a refusal comes back as an {@code error} envelope, so the result waits up to
+ * twice. Without one, a send while disconnected fails with {@code not_connected}. On MQTT 3.1.1 (and with relays
+ * that put no reason string on the PUBACK) a refusal comes back as an {@code error} envelope, so the result waits up to
  * {@link Builder#refusalWindow} for one.
  *
  * <p><b>Threads.</b> All methods are thread-safe. Futures complete on internal threads: chain blocking work with the
@@ -483,7 +483,7 @@ public final class RelayDevice implements RelayClient {
             RelayClientException refusal = RelayClientException.ofReason(ack.reasonString(),
                     codeForReasonCode(ack.reasonCode()), hex);
             if (ack.reasonString() == null && hasRefusalWindow()) {
-                // No reason string (e.g. Artemis): the relay's error envelope names the code; wait for it a little.
+                // No reason string (an older relay): its error envelope names the code; wait for it a little.
                 scheduleAfter(refusalWindow, () -> {
                     if (awaitingRefusal.remove(id) != null) {
                         refused(envelope, refusal);

@@ -2,7 +2,8 @@ package dev.relay.gateway;
 
 /**
  * Reading the relay's answers off MQTT 5: reason strings are {@code "<code>: <text>"} (SPEC §10.2); where a broker
- * gives only a reason code (Apache Artemis, SPEC §10.9) the code is derived as SPEC §13.2 and §13.4 say.
+ * gives only a reason code (Artemis' CONNACK, SPEC §10.9; a PUBACK from an older relay) the code is derived as SPEC
+ * §13.2 and §13.4 say.
  */
 final class RelayReasons {
     private RelayReasons() {
