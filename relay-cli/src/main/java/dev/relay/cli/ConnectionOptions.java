@@ -1,6 +1,5 @@
 package dev.relay.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
@@ -21,7 +20,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Option;
 
 /**
@@ -126,23 +124,15 @@ final class ConnectionOptions {
 
     /**
      * Connects for a one-shot command (send, policy, profile, ...) without taking anything from the inbox's real
-     * consumer: in a transient session of its own ({@code <key id>.cli-<random>} unless --session is given) that ends with the
-     * connection, and taking only the answers to its own requests. Where the sessions of an identity compete for one
-     * inbox queue (relay.info {@code session_delivery} = {@code compete}, SPEC §4.5) anything else is left
-     * unacknowledged and goes back to the queue; where each session has its own copy it is acknowledged, which keeps
-     * a broker that hands out one message at a time from holding back the answers.
+     * consumer: in a transient session of its own ({@code <key id>.cli-<random>} unless --session is given) that ends
+     * with the connection. On every binding such a session reads only its own copies of what arrives while it is
+     * connected (SPEC §4.5), so it acknowledges everything: nothing that waits for the identity's lasting session is
+     * ever handed to it. The relay.info request checks the relay answers (and learns its key) before the command runs.
      */
     RelayClient connect() throws RelayClientException {
-        AtomicBoolean ownCopies = new AtomicBoolean(false);
-        IncomingHandler notOurs = in -> {
-            if (!ownCopies.get()) {
-                in.leaveUnacknowledged();
-            }
-        };
-        RelayClient client = open(notOurs, session != null ? session : oneShotSession(), true);
+        RelayClient client = open(in -> { }, session != null ? session : oneShotSession(), true);
         try {
-            JsonNode info = client.relayInfo().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            ownCopies.set("each".equals(info.path("session_delivery").asText()));
+            client.relayInfo().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             client.close();
             throw e.getCause() instanceof RelayClientException refusal ? refusal

@@ -2,6 +2,7 @@ package dev.relay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.device.RelayDevice;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Json;
 import dev.relay.stack.BrokerKind;
@@ -10,7 +11,9 @@ import dev.relay.stack.StackOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,6 +183,37 @@ abstract class CommandLineContract {
         Cli.Result listened = overMqtt.run("listen", "--json", "--count", "2", "--for", "30s");
         assertThat(listened.exit()).as(listened.err()).isZero();
         assertThat(listened.out()).contains(first).contains(second);
+    }
+
+    /**
+     * Issue: a one-shot command of a device's own identity took the message that waited for the offline device
+     * (Artemis, where an identity's sessions read one queue). One-shot commands acknowledge whatever reaches them.
+     */
+    @Test
+    void oneShotCommandsOfADevicesIdentityNeverTakeWhatWaitsForTheDevice() throws Exception {
+        Cli asFanOverMqtt = mqtt("fan");
+        Cli asFanOverWebSocket = websocket("fan");
+        String fanId = keyIdOf(asFanOverMqtt);
+        List<String> received = new CopyOnWriteArrayList<>();
+        RelayDevice.Builder fan = RelayDevice.builder().serverUri(stack.mqttUri().toString()).realm(stack.realm())
+                .keyFile(dir.resolve("fan.key")).onMessage(in -> received.add(in.envelope().id()));
+        fan.connect().close(); // the fan's lasting session exists; the fan is offline
+        String command = mqtt("controller").run("send", "--to", fanId, "on").line();
+
+        for (Cli oneShot : List.of(asFanOverMqtt, asFanOverWebSocket)) {
+            Cli.Result show = oneShot.run("policy show");
+            assertThat(show.exit()).as(show.err()).isZero();
+            Cli.Result note = oneShot.run("send", "--to", fanId, "note to self");
+            assertThat(note.exit()).as(note.err()).isZero();
+        }
+
+        try (RelayDevice back = fan.connect()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!received.contains(command) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(received).as("what the fan got when it came back").contains(command);
+        }
     }
 
     @Test

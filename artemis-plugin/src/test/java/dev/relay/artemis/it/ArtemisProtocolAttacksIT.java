@@ -528,7 +528,8 @@ class ArtemisProtocolAttacksIT {
                         message(mallory, victim, "retained for every future reader").toJson(), 1, true);
                 assertThat(sent.refused()).isTrue();
                 assertThat(attacker.lastReasonCode()).isEqualTo(0x87);
-                assertErrorEnvelope(attacker.receive(WAIT), "forbidden");
+                assertThat(sent.reasonString()).startsWith("forbidden:");
+                assertThat(attacker.receive(Duration.ofMillis(500))).as("no error envelope: the PUBACK said it").isNull();
             }
             V3Raw attacker = V3Raw.connect(mallory, mallory.keyId().toString(), null, null, false);
             try {
@@ -576,7 +577,8 @@ class ArtemisProtocolAttacksIT {
         /**
          * Topics with {@code *}, the core wildcard word (plain text in MQTT), in or next to the namespace, and the
          * broker's own MQTT state. Artemis' permission check refuses the first ones before the plugin sees the
-         * PUBLISH; the error envelope still comes, exactly one (SPEC §10.9).
+         * PUBLISH; the MQTT 5 PUBACK still carries {@code forbidden}, and MQTT 3.1.1 gets exactly one error envelope
+         * (SPEC §10.9).
          */
         @Test
         void publishesToTopicsWithTheCoreWildcardCharacterAreRefused() throws Exception {
@@ -591,8 +593,8 @@ class ArtemisProtocolAttacksIT {
                             false);
                     assertThat(sent.refused()).as(topic).isTrue();
                     assertThat(attacker.lastReasonCode()).as(topic).isEqualTo(0x87);
-                    assertErrorEnvelope(attacker.receive(WAIT), "forbidden");
-                    assertThat(attacker.receive(Duration.ofMillis(500))).as("one error envelope for %s", topic).isNull();
+                    assertThat(sent.reasonString()).as(topic).startsWith("forbidden:");
+                    assertThat(attacker.receive(Duration.ofMillis(500))).as("no error envelope for %s", topic).isNull();
                 }
                 assertThat(attacker.isConnected()).isTrue();
             }

@@ -123,7 +123,6 @@ final class MqttClients {
             lastReasonCode = codes == null || codes.length == 0 ? 0 : codes[0];
             if (lastReasonCode >= 0x80) {
                 MqttProperties properties = token.getResponseProperties();
-                // Artemis sends no reason string; the code then comes as an error envelope (SPEC §10.4).
                 return new RelayBinding.Sent(true, properties == null ? null : properties.getReasonString());
             }
             return RelayBinding.Sent.accepted();

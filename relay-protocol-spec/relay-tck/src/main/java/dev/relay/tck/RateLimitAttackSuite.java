@@ -68,8 +68,9 @@ public abstract class RateLimitAttackSuite extends BindingTestSupport {
                 assertAccepted(sessions.get(i % sessions.size()).publishToInbox(id(bob), envelope.toJson()));
                 sent.add(envelope.id());
             }
-            // Refused whichever session sends; an error envelope, where there is one, reaches the subscribed reader.
-            assertRefused(reader, third.publishToInbox(id(bob), message(mallory, bob, "one more").toJson()),
+            // Refused whichever session sends; an error envelope, where there is one, reaches the sending session.
+            third.subscribeOwnInbox();
+            assertRefused(third, third.publishToInbox(id(bob), message(mallory, bob, "one more").toJson()),
                     "rate_limited");
             assertThat(third.isConnected()).isTrue();
             Victims.assertReceivedExactly(limited, b, bob, sent);
