@@ -287,7 +287,19 @@ public final class VectorGenerator {
         negative(vectors, "ts as string", json.replace("\"ts\":" + ENVELOPE_TIME, "\"ts\":\"" + ENVELOPE_TIME + "\""), a, b, now, "malformed");
         negative(vectors, "body with padding", json.replace("\"body\":\"dHVybiB0aGUgZmFuIG9u\"", "\"body\":\"dHVybiB0aGUgZmFuIG9u=\""), a, b, now, "malformed");
         negative(vectors, "version 2", json.replace("{\"v\":1,", "{\"v\":2,"), a, b, now, "unsupported_version");
+        negative(vectors, "version 10^20 (beyond 64 bits, within 24 digits)", json.replace("{\"v\":1,",
+                "{\"v\":100000000000000000000,"), a, b, now, "unsupported_version");
         negative(vectors, "unknown kind", json.replace("\"kind\":\"message\"", "\"kind\":\"telepathy\""), a, b, now, "unsupported_kind");
+        // Strings: an escaped unpaired surrogate is malformed (rule 2), and so is any non-ASCII text in a v1 member
+        // (rule 7), before the field-specific codes unsupported_kind and bad_ttl.
+        negative(vectors, "kind with a lone surrogate escape", json.replace("\"kind\":\"message\"", "\"kind\":\"\\ud800\""),
+                a, b, now, "malformed");
+        negative(vectors, "kind with an escaped non-ASCII letter", json.replace("\"kind\":\"message\"",
+                "\"kind\":\"mess\\u00e4ge\""), a, b, now, "malformed");
+        negative(vectors, "kind with a raw non-ASCII letter (UTF-8)", json.replace("\"kind\":\"message\"",
+                "\"kind\":\"mess\u00e4ge\""), a, b, now, "malformed");
+        negative(vectors, "non-ASCII content_type and zero ttl", json.replace("text/plain", "text/pl\\u00e4in")
+                .replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "malformed");
         negative(vectors, "zero ttl", json.replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "bad_ttl");
         negative(vectors, "truncated", json.substring(0, json.length() / 2), a, b, now, "malformed");
         negative(vectors, "truncated signature", json.replace("\"sig\":\"", "\"sig\":\"AAAA"), a, b, now, "malformed");
