@@ -472,6 +472,27 @@ class EnvelopeParseTest {
     }
 
     @Test
+    void theIdIsReadableWheneverTheObjectIsWhateverElseFails() {
+        String id = TestKeys.messageId(1);
+        assertThat(Envelope.readableId(bytes(json(message())))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("expires_in", "0")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("admin", "{\"x\":[1]}")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("v", "2")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("kind", q("mess\u00e4ge"))))).isEqualTo(id);
+        assertThat(Envelope.readableId(bytes("{\"id\":" + q(id) + "}"))).isEqualTo(id);
+
+        assertThat(Envelope.readableId(null)).isNull();
+        assertThat(Envelope.readableId(bytes("turn the fan on"))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.remove("id")))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("id", q(id.substring(1)))))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("id", "1")))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("kind", q("\\ud800"))))).as("rule 2").isNull();
+        assertThat(Envelope.readableId(bytes(json(message()).replace("\"kind\"", "\"id\":" + q(id) + ",\"kind\""))))
+                .as("duplicate id").isNull();
+        assertThat(Envelope.readableId(bytes(json(message()) + " ".repeat(Envelope.MAX_ENVELOPE_BYTES)))).isNull();
+    }
+
+    @Test
     void reasonStringsNameTheFaultAndStayShort() {
         RelayException e = (RelayException) catchAll(with(message(), f -> f.put("x".repeat(5000), "1")));
         assertThat(e.reasonString()).startsWith("malformed: ").contains("unknown field").hasSizeLessThan(200);
