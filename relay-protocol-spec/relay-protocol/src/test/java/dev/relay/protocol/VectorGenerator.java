@@ -29,6 +29,9 @@ public final class VectorGenerator {
             "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
             "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7");
 
+    /** A point of order 8 on Ed25519 (one of the four, canonical encoding). */
+    static final byte[] ORDER_8_POINT = HEX.parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05");
+
     private VectorGenerator() {
     }
 
@@ -100,6 +103,10 @@ public final class VectorGenerator {
         invalid(invalid, "padding", key(0).keyId().toString().substring(0, 42) + "=", "malformed");
         invalid(invalid, "standard-base64-alphabet", "+" + key(0).keyId().toString().substring(1), "malformed");
         invalid(invalid, "identity-point (small order)", Base64Url.encode(bytes1(1)), "malformed");
+        invalid(invalid, "point of order 8 (small order)", Base64Url.encode(ORDER_8_POINT), "malformed");
+        // Decodes canonically and is not of small order, but is not in the prime-order subgroup: [L]A != identity.
+        byte[] mixed = Edwards25519.decode(key(0).keyId().raw()).plus(Edwards25519.decode(ORDER_8_POINT)).encode();
+        invalid(invalid, "mixed order (rfc8032-test-1 key + the point of order 8)", Base64Url.encode(mixed), "malformed");
         String canonical = key(0).keyId().toString();
         char last = canonical.charAt(42);
         String nonCanonical = canonical.substring(0, 42) + (char) (last + 1);
