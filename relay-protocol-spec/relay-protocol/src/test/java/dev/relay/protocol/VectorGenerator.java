@@ -309,7 +309,11 @@ public final class VectorGenerator {
                 .replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "malformed");
         negative(vectors, "zero ttl", json.replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "bad_ttl");
         negative(vectors, "truncated", json.substring(0, json.length() / 2), a, b, now, "malformed");
-        negative(vectors, "truncated signature", json.replace("\"sig\":\"", "\"sig\":\"AAAA"), a, b, now, "malformed");
+        String sig = Base64Url.encode(message.signature());
+        negative(vectors, "truncated signature (82 of 86 chars)", json.replace(sig, sig.substring(0, 82)), a, b, now,
+                "malformed");
+        negative(vectors, "signature with 4 chars prepended (90 chars)", json.replace(sig, "AAAA" + sig), a, b, now,
+                "malformed");
         return doc;
     }
 
