@@ -470,18 +470,12 @@ public final class RelayEngine implements AutoCloseable {
 
     /**
      * The error envelope for a refused publish, signed by the relay, for the publisher's inbox. MQTT 3.1.1 has no
-     * other way to tell a client why a publish was refused.
+     * other way to tell a client why a publish was refused. It names the refused envelope's id whenever that can be
+     * read, parse-stage refusals included, so a client with several publishes in flight knows which one it was
+     * (SPEC §3.5.6); a rate-limited payload is not examined (SPEC §9).
      */
     public Envelope errorEnvelope(KeyId publisher, byte[] refusedPayload, RelayException error) {
-        String inReplyTo = null;
-        boolean examined = error.code() != ErrorCode.RATE_LIMITED && error.code() != ErrorCode.TOO_LARGE;
-        if (examined) {
-            try {
-                inReplyTo = Envelope.parse(refusedPayload).id();
-            } catch (RelayException unparseable) {
-                // No id to point at; the error goes out without in_reply_to.
-            }
-        }
+        String inReplyTo = error.code() == ErrorCode.RATE_LIMITED ? null : Envelope.readableId(refusedPayload);
         return systemRequests.error(publisher, inReplyTo, error);
     }
 

@@ -392,6 +392,44 @@ class PublishDecisionTest extends EngineTestSupport {
     }
 
     @Test
+    void errorEnvelopeForAParseStageRefusalNamesTheIdWhenItIsReadable() throws Exception {
+        Envelope sent = sign(message(bob).expiresIn(3600L), alice);
+        String ttl = "\"expires_in\":3600";
+        Map<String, byte[]> refused = new java.util.LinkedHashMap<>();
+        refused.put("bad_ttl", replace(sent, ttl, "\"expires_in\":0"));
+        refused.put("malformed", replace(sent, ttl, ttl + ",\"admin\":true"));
+        refused.put("unsupported_version", replace(sent, "\"v\":1", "\"v\":2"));
+        refused.put("unsupported_kind", replace(sent, "\"kind\":\"message\"", "\"kind\":\"telepathy\""));
+        refused.put("too_large", replace(sent, "\"body\":\"", "\"body\":\""
+                + Base64Url.encode(new byte[Envelope.MAX_BODY_BYTES + 3])));
+        for (Map.Entry<String, byte[]> payload : refused.entrySet()) {
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), payload.getValue()));
+            assertThat(reject.code().code()).isEqualTo(payload.getKey());
+            Envelope error = engine.errorEnvelope(alice.keyId(), payload.getValue(), reject.error());
+            assertThat(error.inReplyTo()).as("SPEC §3.5.6: %s", payload.getKey()).isEqualTo(sent.id());
+        }
+    }
+
+    @Test
+    void errorEnvelopeLeavesOutAnIdThatIsNotReadable() throws Exception {
+        Envelope sent = sign(message(bob), alice);
+        String id = "\"id\":\"" + sent.id() + "\"";
+        for (byte[] payload : new byte[][] {
+                replace(sent, id, "\"id\":\"" + sent.id().substring(1) + "\""),   // not a message id
+                replace(sent, id, "\"id\":7"),                                     // not a string
+                replace(sent, id, id + "," + id),                                   // duplicate member
+                replace(sent, "\"v\":1", "\"v\":\"\\ud800\""),                       // unpaired surrogate
+                Arrays.copyOf(sent.toJson(), sent.toJson().length - 1)}) {        // not a whole JSON object
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), payload));
+            assertThat(engine.errorEnvelope(alice.keyId(), payload, reject.error()).inReplyTo())
+                    .as(new String(payload, StandardCharsets.UTF_8)).isNull();
+        }
+        byte[] oversized = (sent.toJsonString() + " ".repeat(Envelope.MAX_ENVELOPE_BYTES)).getBytes(StandardCharsets.UTF_8);
+        RelayException tooLarge = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), oversized)).error();
+        assertThat(engine.errorEnvelope(alice.keyId(), oversized, tooLarge).inReplyTo()).as("not parsed at all").isNull();
+    }
+
+    @Test
     void errorEnvelopeForGarbageHasNoInReplyTo() throws Exception {
         byte[] garbage = "\u0000\u00ffnot an envelope".getBytes(StandardCharsets.ISO_8859_1);
         PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), garbage));

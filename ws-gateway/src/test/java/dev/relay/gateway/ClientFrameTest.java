@@ -29,6 +29,18 @@ class ClientFrameTest {
     }
 
     @Test
+    void aFrameThatIsNotJsonStartsWithAByteOrderMarkOrHasADuplicateMemberIsABadFrame() {
+        String send = "{\"type\":\"send\",\"ref\":\"s1\",\"envelope\":{\"v\":1,\"to\":\"sys\"}}";
+        for (String frame : new String[] {
+                "send this", "", "{\"type\":\"send\",", "\uFEFF" + send,
+                send.replace("{\"type\"", "{\"ref\":\"s0\",\"type\""),                 // duplicate ref
+                send.replace("{\"type\":\"send\"", "{\"type\":\"send\",\"type\":\"ping\""),
+                send.replace("{\"v\":1", "{\"v\":1,\"v\":1")}) {                           // inside the envelope
+            assertThatThrownBy(() -> ClientFrame.parse(frame)).as(frame).isInstanceOf(ClientFrame.BadFrame.class);
+        }
+    }
+
+    @Test
     void anAuthFrameMayAskForATransientSession() throws Exception {
         assertThat(ClientFrame.parse("{\"type\":\"auth\",\"session\":\"cli\",\"transient\":true}").transientSession())
                 .isTrue();

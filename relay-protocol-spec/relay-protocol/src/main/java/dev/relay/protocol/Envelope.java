@@ -62,6 +62,20 @@ public final class Envelope {
         return EnvelopeParser.parse(json);
     }
 
+    /**
+     * The {@code id} of a payload that may be refused, so that an error envelope can name it (SPEC §3.5.6): the id if
+     * the payload is a JSON object (SPEC §3.3 rules 1–3) whose member {@code id} is a valid message id, whatever else
+     * is wrong with it; otherwise null.
+     */
+    public static String readableId(byte[] payload) {
+        try {
+            String id = EnvelopeMembers.read(payload).id;
+            return id == null ? null : MessageId.requireValid(id, "id");
+        } catch (RelayException unreadable) {
+            return null;
+        }
+    }
+
     /** The exact bytes the sender signs (SPEC §3.4). */
     public byte[] signingInput() {
         return signingInput(kind, id, from, to, ts, expiresIn, threadId, inReplyTo, seq, contentType, body);

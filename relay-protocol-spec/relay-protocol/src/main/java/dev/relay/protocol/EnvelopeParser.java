@@ -1,12 +1,8 @@
 package dev.relay.protocol;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
-
 /**
- * The strict envelope parser (SPEC §3.3). A streaming parse: flat object, known fields only, each once, exact JSON
- * types. Total: any byte string yields an envelope or a {@link RelayException} with a stable code.
+ * The strict envelope parser (SPEC §3.3): the members as {@link EnvelopeMembers} reads them, then the version, then
+ * the field rules. Total: any byte string yields an envelope or a {@link RelayException} with a stable code.
  */
 final class EnvelopeParser {
     /** Longest base64url text of a body within the limit. */
@@ -17,101 +13,28 @@ final class EnvelopeParser {
     }
 
     static Envelope parse(byte[] json) throws RelayException {
-        if (json == null) {
-            throw new RelayException(ErrorCode.MALFORMED, "empty payload");
-        }
-        if (json.length > Envelope.MAX_ENVELOPE_BYTES) {
-            throw new RelayException(ErrorCode.TOO_LARGE,
-                    "envelope is " + json.length + " bytes, the limit is " + Envelope.MAX_ENVELOPE_BYTES);
-        }
-        Json.requireUtf8(json, "envelope");
-        try {
-            return parseFields(json);
-        } catch (RelayException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            // Jackson reports bad UTF-8, bad syntax, duplicate keys and limit breaches this way.
-            throw new RelayException(ErrorCode.MALFORMED, "envelope is not valid JSON: " + Json.firstLine(e.getMessage()));
-        }
-    }
-
-    private static Envelope parseFields(byte[] json) throws IOException, RelayException {
-        Long version = null;
-        String id = null;
-        String kindName = null;
-        String from = null;
-        String to = null;
-        Long ts = null;
-        Long expiresIn = null;
-        String threadId = null;
-        String inReplyTo = null;
-        Long seq = null;
-        String contentType = null;
-        String bodyText = null;
-        String sigText = null;
-        RelayException firstFieldError = null;
-        boolean hugeVersion = false;
-        try (JsonParser parser = Json.FACTORY.createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new RelayException(ErrorCode.MALFORMED, "envelope must be a JSON object");
-            }
-            for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
-                String name = parser.currentName();
-                parser.nextToken();
-                try {
-                    switch (name) {
-                        case "v" -> {
-                            if (isBigInteger(parser)) {
-                                hugeVersion = true; // an integer other than 1 all the same (rule 8)
-                            } else {
-                                version = integer(parser, name);
-                            }
-                        }
-                        case "id" -> id = string(parser, name);
-                        case "kind" -> kindName = string(parser, name);
-                        case "from" -> from = string(parser, name);
-                        case "to" -> to = string(parser, name);
-                        case "ts" -> ts = integer(parser, name);
-                        case "expires_in" -> expiresIn = integer(parser, name);
-                        case "thread_id" -> threadId = string(parser, name);
-                        case "in_reply_to" -> inReplyTo = string(parser, name);
-                        case "seq" -> seq = integer(parser, name);
-                        case "content_type" -> contentType = string(parser, name);
-                        case "body" -> bodyText = string(parser, name);
-                        case "sig" -> sigText = string(parser, name);
-                        default -> throw new RelayException(ErrorCode.MALFORMED,
-                                "unknown field '" + Envelope.shorten(name) + "' (v1 envelopes carry only signed fields)");
-                    }
-                } catch (RelayException fieldError) {
-                    // Reported after the version check: a future version may add or retype fields (SPEC §3.3 rule 8).
-                    firstFieldError = firstFieldError == null ? fieldError : firstFieldError;
-                    parser.skipChildren();
-                }
-            }
-            if (parser.nextToken() != null) {
-                throw new RelayException(ErrorCode.MALFORMED, "data after the envelope object");
-            }
-        }
-        if (hugeVersion || (version != null && version != Envelope.VERSION)) {
+        EnvelopeMembers m = EnvelopeMembers.read(json);
+        if (m.hugeVersion || (m.version != null && m.version != Envelope.VERSION)) {
             throw new RelayException(ErrorCode.UNSUPPORTED_VERSION, "envelope version "
-                    + (hugeVersion ? "(out of range)" : version) + " is not supported (v1 only)");
+                    + (m.hugeVersion ? "(out of range)" : m.version) + " is not supported (v1 only)");
         }
-        if (firstFieldError != null) {
-            throw firstFieldError;
+        if (m.firstFieldError != null) {
+            // Reported after the version check: a future version may add or retype fields (SPEC §3.3 rule 8).
+            throw m.firstFieldError;
         }
-        if (version == null) {
+        if (m.version == null) {
             throw new RelayException(ErrorCode.MALFORMED, "missing field 'v'");
         }
-        Kind kind = Kind.fromWire(require(kindName, "kind"));
-        require(id, "id");
-        require(from, "from");
-        require(to, "to");
-        if (ts == null) {
+        Kind kind = Kind.fromWire(require(m.kind, "kind"));
+        require(m.id, "id");
+        require(m.from, "from");
+        require(m.to, "to");
+        if (m.ts == null) {
             throw new RelayException(ErrorCode.MALFORMED, "missing field 'ts'");
         }
-        require(bodyText, "body");
-        require(sigText, "sig");
-        if (seq != null && (seq < 0 || seq > Integer.MAX_VALUE)) {
+        String bodyText = require(m.body, "body");
+        String sigText = require(m.sig, "sig");
+        if (m.seq != null && (m.seq < 0 || m.seq > Integer.MAX_VALUE)) {
             throw new RelayException(ErrorCode.MALFORMED, "seq must be 0..2147483647");
         }
         if (bodyText.length() > MAX_BODY_TEXT) {
@@ -119,9 +42,10 @@ final class EnvelopeParser {
         }
         byte[] body = Base64Url.decode(bodyText, "body");
         byte[] signature = Base64Url.decode(sigText, "sig", 64);
-        Integer seqValue = seq == null ? null : seq.intValue();
-        validate(id, kind, from, to, ts, expiresIn, threadId, inReplyTo, seqValue, contentType, body.length);
-        return new Envelope(id, kind, from, to, ts, expiresIn, threadId, inReplyTo, seqValue, contentType, body, signature);
+        Integer seq = m.seq == null ? null : m.seq.intValue();
+        validate(m.id, kind, m.from, m.to, m.ts, m.expiresIn, m.threadId, m.inReplyTo, seq, m.contentType, body.length);
+        return new Envelope(m.id, kind, m.from, m.to, m.ts, m.expiresIn, m.threadId, m.inReplyTo, seq, m.contentType,
+                body, signature);
     }
 
     /** Field rules shared by the parser and the builder, so a built envelope always parses. */
@@ -184,27 +108,5 @@ final class EnvelopeParser {
             throw new RelayException(ErrorCode.MALFORMED, "missing field '" + field + "'");
         }
         return value;
-    }
-
-    private static String string(JsonParser parser, String field) throws IOException, RelayException {
-        if (parser.currentToken() != JsonToken.VALUE_STRING) {
-            throw new RelayException(ErrorCode.MALFORMED, "field '" + field + "' must be a string");
-        }
-        return parser.getText();
-    }
-
-    private static boolean isBigInteger(JsonParser parser) throws IOException {
-        return parser.currentToken() == JsonToken.VALUE_NUMBER_INT
-                && parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER;
-    }
-
-    private static long integer(JsonParser parser, String field) throws IOException, RelayException {
-        if (parser.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-            throw new RelayException(ErrorCode.MALFORMED, "field '" + field + "' must be an integer");
-        }
-        if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            throw new RelayException(ErrorCode.MALFORMED, "field '" + field + "' is out of range");
-        }
-        return parser.getLongValue();
     }
 }

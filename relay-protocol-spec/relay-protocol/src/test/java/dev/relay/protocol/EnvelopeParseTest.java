@@ -310,10 +310,53 @@ class EnvelopeParseTest {
         out.add(c("v 2^63 after an unknown field", bytes("{\"x\":1,\"v\":9223372036854775808}"), ErrorCode.UNSUPPORTED_VERSION));
         out.add(c("v 1 with an unknown field", bytes("{\"x\":1," + base.substring(1)), m));
         out.add(c("v as string \"2\" is not a version", with(message(), f -> f.put("v", q("2"))), m));
+        out.add(c("v 10^20 (beyond 64 bits, within 24 digits)", with(message(), f -> f.put("v", "1" + "0".repeat(20))),
+                ErrorCode.UNSUPPORTED_VERSION));
+        out.add(c("v -10^20", with(message(), f -> f.put("v", "-1" + "0".repeat(20))), ErrorCode.UNSUPPORTED_VERSION));
+        out.add(c("v of 24 digits", with(message(), f -> f.put("v", "9".repeat(24))), ErrorCode.UNSUPPORTED_VERSION));
+        out.add(c("v of 25 digits is beyond the number limit", with(message(), f -> f.put("v", "9".repeat(25))), m));
+        out.add(c("v 10^20 with a retyped field and an unknown one", bytes("{\"x\":[1],"
+                + json(message()).substring(1).replace("\"v\":1", "\"v\":1" + "0".repeat(20)).replace("\"ts\":", "\"ts\":\"now\",\"y\":")),
+                ErrorCode.UNSUPPORTED_VERSION));
         out.add(c("unknown kind", with(message(), f -> f.put("kind", q("telepathy"))), ErrorCode.UNSUPPORTED_KIND));
         out.add(c("kind in upper case", with(message(), f -> f.put("kind", q("MESSAGE"))), ErrorCode.UNSUPPORTED_KIND));
         out.add(c("kind empty", with(message(), f -> f.put("kind", q(""))), ErrorCode.UNSUPPORTED_KIND));
         out.add(c("kind with trailing space", with(message(), f -> f.put("kind", q("message "))), ErrorCode.UNSUPPORTED_KIND));
+
+        // Strings: an unpaired surrogate is never text (rule 2, before the version check); every v1 string is ASCII
+        // (rule 7), which is checked with the JSON types, before unsupported_kind, bad_ttl and the other field rules.
+        out.add(c("kind with a lone surrogate escape", with(message(), f -> f.put("kind", q("\\ud800"))), m));
+        out.add(c("kind with a lone low surrogate escape", with(message(), f -> f.put("kind", q("mess\\udc00age"))), m));
+        out.add(c("kind with an escaped non-ASCII letter", with(message(), f -> f.put("kind", q("mess\\u00e4ge"))), m));
+        out.add(c("kind with a raw UTF-8 letter", with(message(), f -> f.put("kind", q("mess\u00e4ge"))), m));
+        out.add(c("kind with an escaped surrogate pair (emoji)", with(message(), f -> f.put("kind", q("\\ud83d\\ude00"))), m));
+        out.add(c("v as a lone surrogate string", with(message(), f -> f.put("v", q("\\ud800"))), m));
+        out.add(c("v 2 with a lone surrogate in kind", with(message(), f -> {
+            f.put("v", "2");
+            f.put("kind", q("\\ud800"));
+        }), m));
+        out.add(c("v 2 with a lone surrogate in an unknown member's name", bytes("{\"v\":2,\"\\udfff\":1}"), m));
+        out.add(c("v 2 with a lone surrogate deep in an unknown member", bytes("{\"v\":2,\"x\":[{\"y\":\"\\ud800\"}]}"), m));
+        out.add(c("v 2 with a non-ASCII kind", with(message(), f -> {
+            f.put("v", "2");
+            f.put("kind", q("mess\u00e4ge"));
+        }), ErrorCode.UNSUPPORTED_VERSION));
+        for (String field : List.of("id", "from", "to", "thread_id", "in_reply_to", "content_type", "body", "sig")) {
+            String value = stream().get(field);
+            for (String bad : List.of("\\ud800", "\\u00e4", "\u00e4")) {
+                String spoilt = q(bad + value.substring(2, value.length() - 1)); // first character replaced
+                byte[] unknownKind = with(stream(), f -> {
+                    f.put(field, spoilt);
+                    f.put("kind", q("telepathy"));
+                });
+                out.add(c(field + " with " + bad + " and an unknown kind", unknownKind, m));
+                byte[] zeroTtl = with(stream(), f -> {
+                    f.put(field, spoilt);
+                    f.put("expires_in", "0");
+                });
+                out.add(c(field + " with " + bad + " and expires_in 0", zeroTtl, m));
+            }
+        }
 
         // TTL.
         out.add(c("expires_in 0", with(message(), f -> f.put("expires_in", "0")), ErrorCode.BAD_TTL));
@@ -426,6 +469,27 @@ class EnvelopeParseTest {
         } catch (Throwable t) {
             return t;
         }
+    }
+
+    @Test
+    void theIdIsReadableWheneverTheObjectIsWhateverElseFails() {
+        String id = TestKeys.messageId(1);
+        assertThat(Envelope.readableId(bytes(json(message())))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("expires_in", "0")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("admin", "{\"x\":[1]}")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("v", "2")))).isEqualTo(id);
+        assertThat(Envelope.readableId(with(message(), f -> f.put("kind", q("mess\u00e4ge"))))).isEqualTo(id);
+        assertThat(Envelope.readableId(bytes("{\"id\":" + q(id) + "}"))).isEqualTo(id);
+
+        assertThat(Envelope.readableId(null)).isNull();
+        assertThat(Envelope.readableId(bytes("turn the fan on"))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.remove("id")))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("id", q(id.substring(1)))))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("id", "1")))).isNull();
+        assertThat(Envelope.readableId(with(message(), f -> f.put("kind", q("\\ud800"))))).as("rule 2").isNull();
+        assertThat(Envelope.readableId(bytes(json(message()).replace("\"kind\"", "\"id\":" + q(id) + ",\"kind\""))))
+                .as("duplicate id").isNull();
+        assertThat(Envelope.readableId(bytes(json(message()) + " ".repeat(Envelope.MAX_ENVELOPE_BYTES)))).isNull();
     }
 
     @Test

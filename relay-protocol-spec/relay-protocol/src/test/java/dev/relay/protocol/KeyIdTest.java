@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class KeyIdTest {
-    private static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
+    private static final BigInteger P = Edwards25519.P;
 
     // ---------------------------------------------------------------- RFC 8032 test 1 key, key id and did:key
 
@@ -216,10 +216,38 @@ class KeyIdTest {
                 Arguments.of("y=p+1 (=1) with sign bit", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"));
     }
 
+    /** The 7 small-order points other than the identity, canonically encoded. */
+    static Stream<Arguments> torsionPoints() {
+        return smallOrderPoints().filter(point -> {
+            Edwards25519.Point decoded = Edwards25519.decode(TestKeys.HEX.parseHex((String) point.get()[1]));
+            return decoded != null && !decoded.equals(Edwards25519.IDENTITY);
+        });
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("smallOrderPoints")
     void rejectsSmallOrderPoints(String name, String hex) {
         assertRejectedEverywhere(TestKeys.HEX.parseHex(hex));
+    }
+
+    /**
+     * SPEC §1.1 rule 3 asks more than "not of small order": a valid key plus a point of order 2, 4 or 8 decodes
+     * canonically and is not of small order, but [L]A is not the identity, so it is refused too.
+     */
+    @ParameterizedTest(name = "rfc8032-test-1 key + {0}")
+    @MethodSource("torsionPoints")
+    void rejectsMixedOrderPoints(String name, String hex) throws RelayException {
+        Edwards25519.Point key = Edwards25519.decode(TestKeys.HEX.parseHex(TestKeys.RFC1_PUBLIC));
+        Edwards25519.Point torsion = Edwards25519.decode(TestKeys.HEX.parseHex(hex));
+        assertThat(key.times(Edwards25519.L)).as("the key is in the prime-order subgroup").isEqualTo(Edwards25519.IDENTITY);
+        assertThat(KeyId.of(key.encode()).toString()).isEqualTo(TestKeys.RFC1_KEY_ID);
+
+        byte[] mixed = key.plus(torsion).encode();
+        assertThat(Edwards25519.decode(mixed)).as("canonical point").isEqualTo(key.plus(torsion));
+        assertThat(key.plus(torsion).times(Edwards25519.L)).isEqualTo(torsion.times(Edwards25519.L))
+                .isNotEqualTo(Edwards25519.IDENTITY);
+        assertThat(key.plus(torsion).times(Edwards25519.L.shiftLeft(3))).as("order 8L at most").isEqualTo(Edwards25519.IDENTITY);
+        assertRejectedEverywhere(mixed);
     }
 
     /** Every y in p..2^255-1 (non-canonical), with and without the sign bit: 38 encodings. */

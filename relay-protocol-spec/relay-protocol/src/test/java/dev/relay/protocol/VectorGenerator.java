@@ -29,6 +29,9 @@ public final class VectorGenerator {
             "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
             "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7");
 
+    /** A point of order 8 on Ed25519 (one of the four, canonical encoding). */
+    static final byte[] ORDER_8_POINT = HEX.parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05");
+
     private VectorGenerator() {
     }
 
@@ -100,6 +103,10 @@ public final class VectorGenerator {
         invalid(invalid, "padding", key(0).keyId().toString().substring(0, 42) + "=", "malformed");
         invalid(invalid, "standard-base64-alphabet", "+" + key(0).keyId().toString().substring(1), "malformed");
         invalid(invalid, "identity-point (small order)", Base64Url.encode(bytes1(1)), "malformed");
+        invalid(invalid, "point of order 8 (small order)", Base64Url.encode(ORDER_8_POINT), "malformed");
+        // Decodes canonically and is not of small order, but is not in the prime-order subgroup: [L]A != identity.
+        byte[] mixed = Edwards25519.decode(key(0).keyId().raw()).plus(Edwards25519.decode(ORDER_8_POINT)).encode();
+        invalid(invalid, "mixed order (rfc8032-test-1 key + the point of order 8)", Base64Url.encode(mixed), "malformed");
         String canonical = key(0).keyId().toString();
         char last = canonical.charAt(42);
         String nonCanonical = canonical.substring(0, 42) + (char) (last + 1);
@@ -287,10 +294,26 @@ public final class VectorGenerator {
         negative(vectors, "ts as string", json.replace("\"ts\":" + ENVELOPE_TIME, "\"ts\":\"" + ENVELOPE_TIME + "\""), a, b, now, "malformed");
         negative(vectors, "body with padding", json.replace("\"body\":\"dHVybiB0aGUgZmFuIG9u\"", "\"body\":\"dHVybiB0aGUgZmFuIG9u=\""), a, b, now, "malformed");
         negative(vectors, "version 2", json.replace("{\"v\":1,", "{\"v\":2,"), a, b, now, "unsupported_version");
+        negative(vectors, "version 10^20 (beyond 64 bits, within 24 digits)", json.replace("{\"v\":1,",
+                "{\"v\":100000000000000000000,"), a, b, now, "unsupported_version");
         negative(vectors, "unknown kind", json.replace("\"kind\":\"message\"", "\"kind\":\"telepathy\""), a, b, now, "unsupported_kind");
+        // Strings: an escaped unpaired surrogate is malformed (rule 2), and so is any non-ASCII text in a v1 member
+        // (rule 7), before the field-specific codes unsupported_kind and bad_ttl.
+        negative(vectors, "kind with a lone surrogate escape", json.replace("\"kind\":\"message\"", "\"kind\":\"\\ud800\""),
+                a, b, now, "malformed");
+        negative(vectors, "kind with an escaped non-ASCII letter", json.replace("\"kind\":\"message\"",
+                "\"kind\":\"mess\\u00e4ge\""), a, b, now, "malformed");
+        negative(vectors, "kind with a raw non-ASCII letter (UTF-8)", json.replace("\"kind\":\"message\"",
+                "\"kind\":\"mess\u00e4ge\""), a, b, now, "malformed");
+        negative(vectors, "non-ASCII content_type and zero ttl", json.replace("text/plain", "text/pl\\u00e4in")
+                .replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "malformed");
         negative(vectors, "zero ttl", json.replace("\"expires_in\":3600", "\"expires_in\":0"), a, b, now, "bad_ttl");
         negative(vectors, "truncated", json.substring(0, json.length() / 2), a, b, now, "malformed");
-        negative(vectors, "truncated signature", json.replace("\"sig\":\"", "\"sig\":\"AAAA"), a, b, now, "malformed");
+        String sig = Base64Url.encode(message.signature());
+        negative(vectors, "truncated signature (82 of 86 chars)", json.replace(sig, sig.substring(0, 82)), a, b, now,
+                "malformed");
+        negative(vectors, "signature with 4 chars prepended (90 chars)", json.replace(sig, "AAAA" + sig), a, b, now,
+                "malformed");
         return doc;
     }
 

@@ -67,14 +67,31 @@ public abstract class BindingTestSupport {
      * PUBACK), as an error envelope from the relay in the sender's inbox (SPEC §10.2).
      */
     protected static void assertRefused(Client sender, Sent sent, String code) throws Exception {
+        refusal(sender, sent, code);
+    }
+
+    /**
+     * As {@link #assertRefused}; when the refusal came as an error envelope, that envelope also names the refused one
+     * in {@code in_reply_to} (SPEC §3.5.6: whenever its id is readable, parse-stage refusals included).
+     */
+    protected static void assertRefusedNaming(Client sender, Sent sent, String code, String refusedId) throws Exception {
+        Envelope error = refusal(sender, sent, code);
+        if (error != null) {
+            assertThat(error.inReplyTo()).as("in_reply_to of the error envelope for %s", code).isEqualTo(refusedId);
+        }
+    }
+
+    /** Checks the refusal's code; returns the error envelope it came in, or null if the transport answer said it. */
+    private static Envelope refusal(Client sender, Sent sent, String code) throws Exception {
         if (sent.refused() && sent.reasonString() != null) {
             assertThat(sent.reasonString()).startsWith(code + ":");
-            return;
+            return null;
         }
         Envelope error = Envelope.parse(arrival(sender));
         assertThat(error.kind()).as("expected an error envelope for %s", code).isEqualTo(Kind.ERROR);
         error.verify();
         assertThat(Json.readObject(error.body(), "error body").get("code").asText()).isEqualTo(code);
+        return error;
     }
 
     /** A control message from {@code controlSender} arrives, and nothing arrived before it. */

@@ -12,7 +12,9 @@ import dev.relay.protocol.Receipt;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.tck.RelayBinding.Client;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +73,39 @@ public abstract class ConformanceSuite extends BindingTestSupport {
         try (Client a = online(alice); Client b = online(bob)) {
             assertRefused(a, a.publishToInbox(id(bob), "not an envelope".getBytes()), "malformed");
             assertThat(a.isConnected()).isTrue();
+            assertOnlyControlArrives(a, alice, b, bob);
+        }
+    }
+
+    @Test
+    void aKindThatIsNotAsciiTextIsMalformedNotAnUnknownKind() throws Exception {
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair bob = RelayKeyPair.generate();
+        try (Client a = online(alice); Client b = online(bob)) {
+            String signed = message(alice, bob, "kind").toJsonString();
+            // SPEC §3.3: an unpaired surrogate (rule 2) and non-ASCII text (rule 7) are malformed before the kind rule.
+            for (String kind : List.of("\\ud800", "mess\\u00e4ge", "mess\u00e4ge")) {
+                byte[] payload = bytes(signed.replace("\"kind\":\"message\"", "\"kind\":\"" + kind + "\""));
+                assertRefused(a, a.publishToInbox(id(bob), payload), "malformed");
+            }
+            assertThat(a.isConnected()).isTrue();
+            assertOnlyControlArrives(a, alice, b, bob);
+        }
+    }
+
+    @Test
+    void anErrorEnvelopeForAParseStageRefusalNamesTheRefusedEnvelope() throws Exception {
+        RelayKeyPair alice = RelayKeyPair.generate();
+        RelayKeyPair bob = RelayKeyPair.generate();
+        try (Client a = online(alice); Client b = online(bob)) {
+            Envelope signed = Envelope.builder(Kind.MESSAGE).to(bob.keyId()).expiresIn(3600L).body("which one?")
+                    .sign(alice);
+            String json = signed.toJsonString();
+            String ttl = "\"expires_in\":3600";
+            assertRefusedNaming(a, a.publishToInbox(id(bob), bytes(json.replace(ttl, "\"expires_in\":0"))),
+                    "bad_ttl", signed.id());
+            assertRefusedNaming(a, a.publishToInbox(id(bob), bytes(json.replace(ttl, ttl + ",\"admin\":true"))),
+                    "malformed", signed.id());
             assertOnlyControlArrives(a, alice, b, bob);
         }
     }
@@ -151,7 +186,7 @@ public abstract class ConformanceSuite extends BindingTestSupport {
             assertThat(ask(b, bob, SystemOp.POLICY_SET, Map.of("mode", "closed")).get("mode").asText()).isEqualTo("closed");
             assertRefused(a, a.publishToInbox(id(bob), message(alice, bob, "let me in").toJson()), "acl_denied");
 
-            ask(b, bob, SystemOp.POLICY_SET, Map.of("mode", "allowlist", "allow", java.util.List.of(id(alice))));
+            ask(b, bob, SystemOp.POLICY_SET, Map.of("mode", "allowlist", "allow", List.of(id(alice))));
             Envelope admitted = message(alice, bob, "thanks");
             assertAccepted(a.publishToInbox(id(bob), admitted.toJson()));
             assertThat(Envelope.parse(arrival(b)).id()).as("only the admitted message").isEqualTo(admitted.id());
@@ -239,5 +274,9 @@ public abstract class ConformanceSuite extends BindingTestSupport {
                     "sender_mismatch");
             assertRefused(sender, sender.publishToInbox(id(bob), "not an envelope".getBytes()), "malformed");
         }
+    }
+
+    private static byte[] bytes(String json) {
+        return json.getBytes(StandardCharsets.UTF_8);
     }
 }
