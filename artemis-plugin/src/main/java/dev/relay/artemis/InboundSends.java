@@ -141,7 +141,7 @@ final class InboundSends {
                 rawAddress.toString(), error);
         boolean mqtt = RelaySecurityManager.isMqtt(transport);
         if (transport == ConnectFacts.Transport.STOMP) {
-            RelayStompInterceptor.refused(session.getRemotingConnection().getID(), error.reasonString(),
+            runtime.stompRefusals.sendRefused(session.getRemotingConnection().getID(), error.reasonString(),
                     message.getStringProperty(STOMP_RECEIPT));
         }
         // SPEC §10.2: where the transport cannot carry the code, an error envelope tells the sender. On Artemis that is

@@ -195,7 +195,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void afterDestroyConnection(RemotingConnection connection) {
-        RelayStompInterceptor.forget(connection.getID());
+        runtime.stompRefusals.forget(connection.getID());
         ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
         if (admission != null && admission.announced()) {
             runtime.engine.onDisconnected(admission.identity());

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the broker plugin shares with the pieces Artemis instantiates on its own (the security manager from
- * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes.
+ * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes, the
+ * STOMP refusals waiting for their ERROR frames.
  * Installed by {@link RelayBrokerPlugin#registered} and removed on {@code unregistered}; one broker per JVM.
  */
 final class RelayRuntime {
@@ -17,6 +18,7 @@ final class RelayRuntime {
     final Inboxes inboxes;
     final RelayArtemisMetrics metrics;
     final RefusalLog refusalLog = new RefusalLog();
+    final StompRefusals stompRefusals = new StompRefusals();
     final KeyIdCache keyIds = new KeyIdCache(100_000);
     final String clusterUser;
 

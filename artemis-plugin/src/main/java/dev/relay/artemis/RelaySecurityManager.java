@@ -55,6 +55,9 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
         } catch (RelayException refused) {
             runtime.metrics.connectRefused(refused.code());
             runtime.refusalLog.connectRefused(facts, user, refused);
+            if (facts.transport() == ConnectFacts.Transport.STOMP && connectionId != null) {
+                runtime.stompRefusals.connectRefused(connectionId, refused); // for the code in Artemis' ERROR frame
+            }
             if (refused.code() == ErrorCode.BAD_CLIENT_ID && isMqtt(facts.transport())) {
                 throw new InvalidClientIdException(); // Artemis answers CONNACK "client identifier not valid"
             }
