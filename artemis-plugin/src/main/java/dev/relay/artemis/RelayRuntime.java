@@ -20,6 +20,7 @@ final class RelayRuntime {
     final RefusalLog refusalLog = new RefusalLog();
     final StompRefusals stompRefusals = new StompRefusals();
     final KeyIdCache keyIds = new KeyIdCache(100_000);
+    final NamespaceAddresses namespace = new NamespaceAddresses(keyIds);
     final String clusterUser;
 
     RelayRuntime(RelayEngine engine, ConnectionRegistry connections, Inboxes inboxes, RelayArtemisMetrics metrics,

@@ -407,6 +407,29 @@ public abstract class AttackSuite extends BindingTestSupport {
         assertUnharmed(victim);
     }
 
+    // ------------------------------------------------------------------ SPEC §1.1 rule 3, §3.7: inboxes of no key
+
+    /** Key ids that pass the text rules of SPEC §1.1 but name no Ed25519 key: y = 2 is no point, y = 1 has order 1. */
+    private static final List<String> NO_KEYS = List.of("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+    @Test
+    void anEnvelopeIntoTheInboxOfAKeyIdThatIsNoKeyIsMalformed() throws Exception {
+        Victim victim = victim();
+        RelayKeyPair mallory = RelayKeyPair.generate();
+        try (Client m = online(mallory)) {
+            for (String noKey : NO_KEYS) {
+                // Signed and addressed to that inbox: only the inbox check of SPEC §3.7 can refuse it.
+                Envelope toNoOne = Envelope.builder(Kind.MESSAGE).to(noKey).contentType("text/plain")
+                        .body("no one can read this").sign(mallory);
+                assertRefused(m, m.publishToInbox(noKey, toNoOne.toJson()), "malformed");
+            }
+            assertThat(m.isConnected()).isTrue();
+            assertOnlyControlArrives(m, mallory);
+        }
+        assertUnharmed(victim);
+    }
+
     // ------------------------------------------------------------------ SPEC §3.3: hostile encodings
 
     @Test
