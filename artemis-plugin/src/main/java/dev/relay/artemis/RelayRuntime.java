@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the broker plugin shares with the pieces Artemis instantiates on its own (the security manager from
- * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes, the
- * STOMP refusals waiting for their ERROR frames.
+ * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes and
+ * which names the namespace may hold, the STOMP refusals waiting for their ERROR frames.
  * Installed by {@link RelayBrokerPlugin#registered} and removed on {@code unregistered}; one broker per JVM.
  */
 final class RelayRuntime {
