@@ -144,7 +144,7 @@ final class InboundSends {
         boolean mqtt = RelaySecurityManager.isMqtt(transport);
         Object connectionId = session.getRemotingConnection().getID();
         if (transport == ConnectFacts.Transport.STOMP) {
-            RelayStompInterceptor.refused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
+            runtime.stompRefusals.sendRefused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
         }
         if (transport == ConnectFacts.Transport.MQTT5 && qos(message) > 0) {
             runtime.pubackReasons.refused(connectionId, error); // the PUBACK carries the code (SPEC §10.4)

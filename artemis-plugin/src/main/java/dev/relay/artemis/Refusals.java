@@ -37,6 +37,15 @@ final class Refusals {
         }
     }
 
+    /**
+     * An address the namespace may not hold, refused before Artemis creates it: always a security exception, the kind
+     * of refusal Artemis' callers expect at that point (MQTT clients stay connected, AMQP says
+     * {@code amqp:unauthorized-access}), whatever the code.
+     */
+    static ActiveMQException forAddress(RelayException refusal) {
+        return frameless(new ActiveMQSecurityException(refusal.reasonString()));
+    }
+
     static ActiveMQException forbidden(String text) {
         return frameless(new ActiveMQSecurityException(new RelayException(ErrorCode.FORBIDDEN, text).reasonString()));
     }

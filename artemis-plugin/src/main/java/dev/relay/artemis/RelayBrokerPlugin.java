@@ -4,6 +4,7 @@ import dev.relay.core.RelayConfig;
 import dev.relay.core.RelayConfigException;
 import dev.relay.core.RelayEngine;
 import dev.relay.protocol.KeyId;
+import dev.relay.protocol.RelayException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -214,7 +215,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void afterDestroyConnection(RemotingConnection connection) {
-        RelayStompInterceptor.forget(connection.getID());
+        runtime.stompRefusals.forget(connection.getID());
         ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
         runtime.copies.closed(admission);
         if (admission != null && admission.announced()) {
@@ -287,9 +288,17 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     // ---------------------------------------------------------------- the inboxes belong to the relay
 
+    /** Only the relay's own names come into being in the namespace (SPEC §3.7, §4.1); see {@link NamespaceAddresses}. */
     @Override
-    public void beforeAddAddress(AddressInfo addressInfo, boolean reload) {
-        if (Addressing.parseArtemisAddress(addressInfo.getName().toString()) instanceof Address.Inbox) {
+    public void beforeAddAddress(AddressInfo addressInfo, boolean reload) throws ActiveMQException {
+        String name = addressInfo.getName().toString();
+        RelayException refusal = reload || runtime == null ? null : runtime.namespace.refusal(name);
+        if (refusal != null) {
+            runtime.metrics.authorizationRefused();
+            LOG.debug("Relay refused to create the address '{}': {}", name, refusal.reasonString());
+            throw Refusals.forAddress(refusal);
+        }
+        if (Addressing.parseArtemisAddress(name) instanceof Address.Inbox) {
             // MQTT creates missing addresses as MULTICAST; an inbox is ANYCAST whoever names it first.
             addressInfo.setRoutingTypes(java.util.EnumSet.of(RoutingType.ANYCAST));
         }
@@ -297,7 +306,8 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     /**
      * When a client names an inbox that does not exist yet (an AMQP sender link, a STOMP SEND), Artemis creates its
-     * address; the relay then creates the inbox queue at once, so that the sender can attach and the message waits.
+     * address (only for a valid key id, {@link #beforeAddAddress}); the relay then creates the inbox queue at once, so
+     * that the sender can attach and the message waits.
      */
     @Override
     public void afterAddAddress(AddressInfo addressInfo, boolean reload) {
@@ -306,10 +316,9 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         }
         if (Addressing.parseArtemisAddress(addressInfo.getName().toString()) instanceof Address.Inbox inbox) {
             try {
-                runtime.keyIds.parse(inbox.keyId()); // only names of real keys become inboxes
                 runtime.inboxes.ensureInbox(inbox.keyId());
             } catch (Exception e) {
-                LOG.debug("No inbox for address {}: {}", addressInfo.getName(), e.getMessage());
+                LOG.error("Relay could not create the inbox queue of {}", inbox.keyId(), e);
             }
         }
     }

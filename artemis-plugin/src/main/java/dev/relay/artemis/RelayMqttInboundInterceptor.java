@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * does for every packet an interceptor refuses.</li>
  * <li>PUBLISH: Artemis creates a missing address as MULTICAST before the send reaches the plugin, and a MULTICAST
  * message would miss the ANYCAST inbox queue; so the inbox of a valid key id is made to exist first. A PUBLISH to a
- * name the security manager refuses (a wildcard-like or reserved name in the namespace, a name outside it) never
- * reaches the plugin either: its {@code forbidden} error envelope (SPEC §10.9) is sent from here, and Artemis
- * refuses the PUBLISH itself.</li>
+ * name the security manager refuses (a wildcard-like or reserved name in the namespace, a name outside it) or to an
+ * inbox whose key id is no Ed25519 key (its address is never created, {@link NamespaceAddresses}) never reaches the
+ * plugin either: its error envelope (SPEC §10.9) is sent from here, and Artemis refuses the PUBLISH itself.</li>
  * <li>CONNECT with a will whose topic lies in the relay namespace: refused with {@code forbidden} (SPEC §2.6),
  * CONNACK 0x87 with the reason string on MQTT 5, 0x05 on 3.1.1, before the token is checked; Artemis then closes the
  * connection. (Artemis would accept it and later drop the will, which no envelope check ever saw.)</li>
@@ -91,8 +91,9 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             return; // an MQTT 5 topic alias without a name (the gateway uses them): Artemis resolves it, the plugin decides
         }
         String coreName = topic.replace('/', '.');
-        if (RelaySecurityManager.decide(runtime, identity, CheckType.SEND, coreName)) {
-            return; // an inbox, the system address or a permitted outside name: the plugin decides at the send
+        if (RelaySecurityManager.decide(runtime, identity, CheckType.SEND, coreName)
+                && (runtime.inboxes.addressExists(coreName) || runtime.namespace.refusal(coreName) == null)) {
+            return; // an inbox of a key, the system address or a permitted outside name: the plugin decides at the send
         }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
         // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.

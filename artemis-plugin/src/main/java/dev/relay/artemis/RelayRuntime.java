@@ -10,7 +10,8 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
  * What the broker plugin shares with the pieces Artemis instantiates on its own (the security manager from
- * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes.
+ * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes and
+ * which names the namespace may hold, the STOMP refusals waiting for their ERROR frames.
  * Installed by {@link RelayBrokerPlugin#registered} and removed on {@code unregistered}; one broker per JVM.
  */
 final class RelayRuntime {
@@ -22,7 +23,9 @@ final class RelayRuntime {
     final SessionCopies copies;
     final RelayArtemisMetrics metrics;
     final RefusalLog refusalLog = new RefusalLog();
+    final StompRefusals stompRefusals = new StompRefusals();
     final KeyIdCache keyIds = new KeyIdCache(100_000);
+    final NamespaceAddresses namespace = new NamespaceAddresses(keyIds);
     final String clusterUser;
     final PubackReasons pubackReasons = new PubackReasons();
     private final ActiveMQServer server;

@@ -55,6 +55,9 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
         } catch (RelayException refused) {
             runtime.metrics.connectRefused(refused.code());
             runtime.refusalLog.connectRefused(facts, user, refused);
+            if (facts.transport() == ConnectFacts.Transport.STOMP && connectionId != null) {
+                runtime.stompRefusals.connectRefused(connectionId, refused); // for the code in Artemis' ERROR frame
+            }
             if (refused.code() == ErrorCode.BAD_CLIENT_ID && isMqtt(facts.transport())) {
                 throw new InvalidClientIdException(); // Artemis answers CONNACK "client identifier not valid"
             }
@@ -89,7 +92,11 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
             case CREATE_ADDRESS:
                 // Artemis creates a missing inbox address when a sender names it; the relay makes it ANYCAST and the
                 // relay alone creates the queue (RelayBrokerPlugin), so naming a recipient is all a sender can do.
-                return target instanceof Address.Inbox || target instanceof Address.SystemRequests;
+                // Any other missing name goes on to the plugin, which refuses it before it exists with the relay's
+                // reason (NamespaceAddresses): Artemis' own refusal here would not carry one. Addresses that exist
+                // keep their routing types.
+                return target instanceof Address.Inbox || target instanceof Address.SystemRequests
+                        || !runtime.inboxes.addressExists(address);
             case CONSUME:
             case BROWSE:
                 return target instanceof Address.Inbox inbox && inbox.sharedGroup() == null

@@ -1,68 +1,101 @@
 package dev.relay.artemis;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.relay.protocol.Address;
+import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.RelayException;
+import java.nio.charset.StandardCharsets;
 import org.apache.activemq.artemis.core.protocol.stomp.StompConnection;
 import org.apache.activemq.artemis.core.protocol.stomp.StompFrame;
 import org.apache.activemq.artemis.core.protocol.stomp.StompFrameInterceptor;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
- * Outgoing STOMP interceptor ({@code <remoting-outgoing-interceptors>}). Artemis answers a refused SEND with an ERROR
- * frame whose {@code message} names its own error code and the message; this puts the SPEC reason string
- * ({@code "<code>: <text>"}, SPEC §10.6) there instead, with the {@code receipt-id} of the refused SEND (Artemis' own
- * text moves to the body). Artemis sends
- * the ERROR later, from its I/O callback thread, so the plugin leaves each refusal here per connection, in order.
- * Refusals by Artemis' own permission check (a SEND or SUBSCRIBE naming something the security manager refuses,
- * decided before the plugin sees the frame) get the reason string {@code "forbidden: <Artemis' text>"}.
+ * Outgoing STOMP interceptor ({@code <remoting-outgoing-interceptors>}). Artemis answers every refusal with an ERROR
+ * frame in its own words; this puts the SPEC reason string ({@code "<code>: <text>"}, SPEC §10.6) into its
+ * {@code message} header instead (Artemis' own text moves to the body):
+ * <ul>
+ * <li>a refused CONNECT: the code the relay's engine gave it, kept by the security manager ({@link StompRefusals});</li>
+ * <li>a SEND the plugin refused: its reason and the {@code receipt-id} of that SEND, in order per connection;</li>
+ * <li>a refusal the plugin raised inside Artemis' own handling (an address the namespace may not hold): Artemis
+ * passes the relay's reason on as the body;</li>
+ * <li>Artemis' own permission refusals, refused subscriptions and missing names in the namespace (the security
+ * manager said no before the plugin saw the frame, or the relay never made the name): {@code "forbidden: <Artemis'
+ * text>"}.</li>
+ * </ul>
  */
 public final class RelayStompInterceptor implements StompFrameInterceptor {
     /** Artemis' "Error sending message" (AMQ339011): the ERROR frames that answer a refused SEND. */
     private static final String SEND_ERROR = "AMQ339011";
+    /** Artemis' "Error creating subscription" (AMQ339016): the consumer was refused; Artemis shows no cause. */
+    private static final String SUBSCRIPTION_ERROR = "AMQ339016";
+    /** Artemis' "Destination does not exist" (AMQ339001), ending with the name (colons removed). */
+    private static final String NO_DESTINATION = "AMQ339001";
     /** Artemis' permission refusals: on an address (AMQ229032) and on a queue (AMQ229213). */
     private static final String[] PERMISSION_ERRORS = {"AMQ229032", "AMQ229213"};
-    private static final int MAX_PENDING = 64;
-    private static final Map<Object, Deque<String[]>> PENDING = new ConcurrentHashMap<>();
-
-    /** Called by the plugin when it refuses a STOMP SEND. */
-    static void refused(Object connectionId, String reason, String receipt) {
-        Deque<String[]> pending = PENDING.computeIfAbsent(connectionId, id -> new ArrayDeque<>());
-        synchronized (pending) {
-            if (pending.size() < MAX_PENDING) {
-                pending.addLast(new String[] {reason, receipt});
-            }
-        }
-    }
-
-    static void forget(Object connectionId) {
-        PENDING.remove(connectionId);
-    }
 
     @Override
     public boolean intercept(StompFrame frame, RemotingConnection connection) {
-        if (!"ERROR".equals(frame.getCommand()) || connection == null) {
+        RelayRuntime runtime = RelayRuntime.current();
+        if (!"ERROR".equals(frame.getCommand()) || runtime == null || !(connection instanceof StompConnection stomp)) {
             return true;
         }
-        String message = frame.getHeader("message");
-        if (message != null && isPermissionError(message) && connection instanceof StompConnection stomp) {
-            replace(stomp, frame, "forbidden: " + message, frame.getHeader("receipt-id"), message);
-            return false;
-        }
-        Deque<String[]> pending = PENDING.get(connection.getID());
-        if (pending == null || message == null || !message.startsWith(SEND_ERROR)) {
+        StompRefusals.Send refusal = relayReason(runtime.stompRefusals, frame, connection.getID());
+        if (refusal == null) {
             return true;
         }
-        String[] refusal;
-        synchronized (pending) {
-            refusal = pending.pollFirst();
-        }
-        if (refusal == null || !(connection instanceof StompConnection stomp)) {
-            return true;
-        }
-        replace(stomp, frame, refusal[0], refusal[1], message);
+        replace(stomp, frame, refusal);
         return false;
+    }
+
+    /** The reason string and receipt-id this ERROR frame should carry, or null to send Artemis' frame as it is. */
+    private static StompRefusals.Send relayReason(StompRefusals refusals, StompFrame error, Object connectionId) {
+        String receipt = error.getHeader("receipt-id");
+        RelayException connect = refusals.takeConnect(connectionId);
+        if (connect != null) {
+            return new StompRefusals.Send(connect.reasonString(), receipt); // the one ERROR of a refused CONNECT
+        }
+        String message = error.getHeader("message");
+        if (message == null) {
+            return null;
+        }
+        if (message.startsWith(SEND_ERROR)) {
+            return refusals.takeSend(connectionId);
+        }
+        String passedOn = reasonInBody(message, error.getBodyAsBytes());
+        if (passedOn != null) {
+            return new StompRefusals.Send(passedOn, receipt);
+        }
+        if (isPermissionError(message) || message.startsWith(SUBSCRIPTION_ERROR) || namesMissingRelayQueue(message)) {
+            return new StompRefusals.Send("forbidden: " + message, receipt);
+        }
+        return null;
+    }
+
+    /**
+     * A relay reason string that Artemis put into the body of its ERROR frame: it wraps an exception from its own
+     * handling of a frame as {@code message} = the exception's text without colons, {@code body} = the text itself.
+     */
+    private static String reasonInBody(String message, byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        int colon = text.indexOf(": ");
+        if (colon < 0 || ErrorCode.fromCode(text.substring(0, colon)).isEmpty()
+                || !message.equals(text.replace(":", ""))) {
+            return null;
+        }
+        return text;
+    }
+
+    /**
+     * A name in the relay namespace that does not exist: the relay makes every name a client may use there, so a
+     * missing one (a queue of an address, {@code relay.v1.sys::x}) is one the client may not use.
+     */
+    private static boolean namesMissingRelayQueue(String message) {
+        return message.startsWith(NO_DESTINATION) && !(Addressing.parseArtemisAddress(
+                message.substring(message.lastIndexOf(' ') + 1)) instanceof Address.Outside);
     }
 
     private static boolean isPermissionError(String message) {
@@ -78,15 +111,14 @@ public final class RelayStompInterceptor implements StompFrameInterceptor {
      * STOMP 1.1+ frames keep repeated headers and clients read the first, so the header cannot be replaced in place:
      * the original ERROR is dropped and one with the relay's reason goes out instead (it passes here unchanged).
      */
-    private static void replace(StompConnection stomp, StompFrame original, String reason, String receipt,
-                                String artemisText) {
+    private static void replace(StompConnection stomp, StompFrame original, StompRefusals.Send refusal) {
         StompFrame error = stomp.getFrameHandler().createStompFrame("ERROR");
-        error.addHeader("message", reason);
-        if (receipt != null) {
-            error.addHeader("receipt-id", receipt);
+        error.addHeader("message", refusal.reason());
+        if (refusal.receipt() != null) {
+            error.addHeader("receipt-id", refusal.receipt());
         }
         error.addHeader("content-type", "text/plain");
-        error.setByteBody(artemisText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        error.setByteBody(String.valueOf(original.getHeader("message")).getBytes(StandardCharsets.UTF_8));
         error.setNeedsDisconnect(original.needsDisconnect());
         stomp.sendFrame(error, null);
     }

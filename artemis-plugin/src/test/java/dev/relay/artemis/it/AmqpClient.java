@@ -5,6 +5,7 @@ import dev.relay.tck.RelayBinding;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.qpid.protonj2.client.Client;
 import org.apache.qpid.protonj2.client.Connection;
@@ -17,7 +18,7 @@ import org.apache.qpid.protonj2.client.ReceiverOptions;
 import org.apache.qpid.protonj2.client.Rejected;
 import org.apache.qpid.protonj2.client.Sender;
 import org.apache.qpid.protonj2.client.Tracker;
-import org.apache.qpid.protonj2.client.exceptions.ClientException;
+import org.apache.qpid.protonj2.client.exceptions.ClientResourceRemotelyClosedException;
 
 /** An AMQP 1.0 client (Qpid ProtonJ2): SASL PLAIN with the connect token, unsettled sends, explicit accepts. */
 final class AmqpClient implements ArtemisClient {
@@ -73,15 +74,27 @@ final class AmqpClient implements ArtemisClient {
         }
     }
 
+    /**
+     * Sends on a sender link to {@code address} (opened on first use). A link the broker refuses at attach is a refused
+     * send with the attach's error description (SPEC §10.9).
+     */
     @Override
     public RelayBinding.Sent sendTo(String address, byte[] payload) throws Exception {
-        Sender sender = senders.computeIfAbsent(address, name -> {
+        Sender sender = senders.get(address);
+        if (sender == null) {
+            sender = connection.openSender(address);
             try {
-                return connection.openSender(name);
-            } catch (ClientException e) {
-                throw new IllegalStateException(e);
+                sender.openFuture().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ClientResourceRemotelyClosedException closed
+                        && closed.getErrorCondition() != null) {
+                    lastCondition = closed.getErrorCondition().condition();
+                    return new RelayBinding.Sent(true, closed.getErrorCondition().description());
+                }
+                throw e;
             }
-        });
+            senders.put(address, sender);
+        }
         Tracker tracker = sender.send(Message.create(payload).contentType("application/json"));
         tracker.awaitSettlement(10, TimeUnit.SECONDS);
         DeliveryState state = tracker.remoteState();
@@ -96,7 +109,7 @@ final class AmqpClient implements ArtemisClient {
         return RelayBinding.Sent.accepted();
     }
 
-    /** The AMQP error condition of the last refused send, e.g. {@code amqp:unauthorized-access}. */
+    /** The AMQP error condition of the last refused send or link, e.g. {@code amqp:unauthorized-access}. */
     String lastCondition() {
         return lastCondition;
     }

@@ -123,7 +123,7 @@ class ArtemisOutsideNamespaceAttacksIT {
                 assertThat(refused).as(source).isInstanceOf(ExecutionException.class);
                 assertThat(refused.getCause()).as(source).isInstanceOf(ClientResourceRemotelyClosedException.class);
                 assertThat(((ClientResourceRemotelyClosedException) refused.getCause()).getErrorCondition()
-                        .description()).as(source).contains("does not have permission");
+                        .description()).as(source).contains(expectedRefusal(source));
             }
         }
         for (String target : List.of("activemq.management", "*.v1.inbox." + victimKey(), "*.#")) {
@@ -132,7 +132,7 @@ class ArtemisOutsideNamespaceAttacksIT {
                         .get(10, TimeUnit.SECONDS));
                 assertThat(refused).as(target).isInstanceOf(ExecutionException.class);
                 assertThat(((ClientResourceRemotelyClosedException) refused.getCause()).getErrorCondition()
-                        .description()).as(target).contains("does not have permission");
+                        .description()).as(target).contains(expectedRefusal(target));
             }
         }
         scene.assertNoOneElseHarmed();
@@ -178,6 +178,14 @@ class ArtemisOutsideNamespaceAttacksIT {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * Broker-internal names are refused by Artemis' permission check; wildcards that could reach the namespace by the
+     * relay, before Artemis creates such an address, with its reason.
+     */
+    private static String expectedRefusal(String name) {
+        return name.contains("*") || name.contains("#") ? "forbidden: '" : "does not have permission";
+    }
 
     private static String token(RelayKeyPair key) {
         return ArtemisBinding.token(broker, key);

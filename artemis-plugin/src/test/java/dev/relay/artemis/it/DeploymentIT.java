@@ -64,6 +64,9 @@ class DeploymentIT {
         RelayKeyPair mallory = RelayKeyPair.generate();
         RelayKeyPair victim = RelayKeyPair.generate();
         String token = ArtemisBinding.token(broker, mallory);
+        // The plugin jar's SASL PLAIN is the one the instance uses: an authzid naming the victim is refused, unchecked.
+        assertThat(SaslPlainExchange.outcome(broker, victim.keyId().toString(), mallory.keyId().toString(), token))
+                .isEqualTo(SaslPlainExchange.AUTH);
         try (ArtemisClient amqp = new ArtemisBinding(broker, ArtemisBinding.Protocol.AMQP)
                 .connect(mallory, mallory.keyId().toString(), token)) {
             RelayBinding.Sent forged = amqp.publishToInbox(victim.keyId().toString(),

@@ -49,7 +49,8 @@ final class StompClient implements ArtemisClient {
 
     /**
      * Connects with STOMP 1.1, where a refused SEND does not cost the connection (STOMP 1.2 servers close after every
-     * ERROR); a refusal throws {@link RelayBinding.ConnectRefusedException} with the ERROR frame's message.
+     * ERROR); a refusal throws {@link RelayBinding.ConnectRefusedException} whose reason string is the ERROR frame's
+     * {@code message}.
      */
     static StompClient connect(BrokerEndpoints broker, String login, String passcode) throws Exception {
         return connect(broker, login, passcode, "1.1");
@@ -71,7 +72,11 @@ final class StompClient implements ArtemisClient {
         Frame answer = client.replies.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (answer == null || !answer.command().equals("CONNECTED")) {
             client.close();
-            throw new RelayBinding.ConnectRefusedException(answer == null ? "no answer" : answer.header("message"));
+            if (answer == null) {
+                throw new RelayBinding.ConnectRefusedException("STOMP: no answer to CONNECT");
+            }
+            throw new RelayBinding.ConnectRefusedException("STOMP ERROR: " + answer.header("message"),
+                    answer.header("message"));
         }
         return client;
     }

@@ -61,6 +61,7 @@ final class MqttBinding implements RelayBinding {
                     ? Clients.pahoV5(broker.serverUri(), clientId, username, password, false)
                     : Clients.pahoV3(broker.serverUri(), clientId, username, password, false));
         } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+            // Paho does not hand the CONNACK's reason string to the caller: no reason string for the kit to check.
             throw new ConnectRefusedException("CONNACK 0x" + Integer.toHexString(e.getReasonCode()) + ": " + e.getMessage());
         } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
             throw new ConnectRefusedException("CONNACK " + e.getReasonCode() + ": " + e.getMessage());

@@ -1,7 +1,6 @@
 package dev.relay.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +16,6 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import dev.relay.tck.RelayBinding.Client;
-import dev.relay.tck.RelayBinding.ConnectRefusedException;
 import dev.relay.tck.Victims.Victim;
 import dev.relay.tck.Victims.VictimSetup;
 import java.io.ByteArrayOutputStream;
@@ -213,8 +211,7 @@ public abstract class AttackSuite extends BindingTestSupport {
         String password = ConnectToken.create(alice, binding().realm(), nowSeconds()).password();
         try (Client a = binding().connect(alice, id(alice), password)) {
             a.subscribeOwnInbox();
-            assertThatThrownBy(() -> binding().connect(alice, id(alice), password).close())
-                    .as("the same token a second time").isInstanceOf(ConnectRefusedException.class);
+            assertConnectRefused(alice, id(alice), password, "replay"); // the same token a second time
             assertThat(a.isConnected()).as("alice's own connection").isTrue();
             assertOnlyControlArrives(a, alice);
         }
@@ -225,7 +222,7 @@ public abstract class AttackSuite extends BindingTestSupport {
     void theVictimsTokenForAnotherRealmIsRefused() throws Exception {
         Victim victim = victim();
         String elsewhere = ConnectToken.create(victim.key(), binding().realm() + "-elsewhere", nowSeconds()).password();
-        assertConnectRefused(victim.key(), id(victim.key()), elsewhere);
+        assertConnectRefused(victim.key(), id(victim.key()), elsewhere, "bad_signature");
         assertUnharmed(victim);
     }
 
@@ -233,7 +230,7 @@ public abstract class AttackSuite extends BindingTestSupport {
     void theVictimsStaleTokenIsRefused() throws Exception {
         Victim victim = victim();
         assertConnectRefused(victim.key(), id(victim.key()),
-                ConnectToken.create(victim.key(), binding().realm(), nowSeconds() - 600).password());
+                ConnectToken.create(victim.key(), binding().realm(), nowSeconds() - 600).password(), "expired_token");
         assertUnharmed(victim);
     }
 
@@ -242,7 +239,7 @@ public abstract class AttackSuite extends BindingTestSupport {
         Victim victim = victim();
         // Made "now" for an hour from now: would stay usable long after it was stolen.
         assertConnectRefused(victim.key(), id(victim.key()),
-                ConnectToken.create(victim.key(), binding().realm(), nowSeconds() + 3600).password());
+                ConnectToken.create(victim.key(), binding().realm(), nowSeconds() + 3600).password(), "expired_token");
         assertUnharmed(victim);
     }
 
@@ -252,13 +249,13 @@ public abstract class AttackSuite extends BindingTestSupport {
         RelayKeyPair mallory = RelayKeyPair.generate();
         // mallory's own valid token, the victim's key id as username.
         assertConnectRefused(victim.key(), id(victim.key()),
-                ConnectToken.create(mallory, binding().realm(), nowSeconds()).password());
+                ConnectToken.create(mallory, binding().realm(), nowSeconds()).password(), "bad_signature");
         // A token over the victim's key id, signed by mallory.
         long ts = nowSeconds();
         String nonce = Base64Url.encode(randomBytes(16));
         String sig = Base64Url.encode(mallory.sign(
                 ConnectToken.signingString(binding().realm(), id(victim.key()), ts, nonce)));
-        assertConnectRefused(victim.key(), id(victim.key()), "v1." + ts + "." + nonce + "." + sig);
+        assertConnectRefused(victim.key(), id(victim.key()), "v1." + ts + "." + nonce + "." + sig, "bad_signature");
         assertUnharmed(victim);
     }
 
@@ -280,10 +277,10 @@ public abstract class AttackSuite extends BindingTestSupport {
                 "v1." + parts[1] + "." + parts[2] + "." + parts[3].substring(0, 80),
                 valid + "A".repeat(200));
         for (String password : passwords) {
-            assertConnectRefused(victim.key(), id(victim.key()), password);
+            assertConnectRefused(victim.key(), id(victim.key()), password, "bad_credentials");
         }
         // A username that is not a key id, with a valid token of the victim's key (never used: refused before).
-        assertConnectRefused(victim.key(), "relay-admin", valid);
+        assertConnectRefused(victim.key(), "relay-admin", valid, "bad_credentials");
         assertUnharmed(victim);
     }
 
@@ -406,6 +403,29 @@ public abstract class AttackSuite extends BindingTestSupport {
             asRelay.put("from", relayKey);
             assertRefused(m, m.publishToInbox(id(victim.key()), signedAs(asRelay, mallory)), "sender_mismatch");
             assertThat(m.isConnected()).isTrue();
+        }
+        assertUnharmed(victim);
+    }
+
+    // ------------------------------------------------------------------ SPEC §1.1 rule 3, §3.7: inboxes of no key
+
+    /** Key ids that pass the text rules of SPEC §1.1 but name no Ed25519 key: y = 2 is no point, y = 1 has order 1. */
+    private static final List<String> NO_KEYS = List.of("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+    @Test
+    void anEnvelopeIntoTheInboxOfAKeyIdThatIsNoKeyIsMalformed() throws Exception {
+        Victim victim = victim();
+        RelayKeyPair mallory = RelayKeyPair.generate();
+        try (Client m = online(mallory)) {
+            for (String noKey : NO_KEYS) {
+                // Signed and addressed to that inbox: only the inbox check of SPEC §3.7 can refuse it.
+                Envelope toNoOne = Envelope.builder(Kind.MESSAGE).to(noKey).contentType("text/plain")
+                        .body("no one can read this").sign(mallory);
+                assertRefused(m, m.publishToInbox(noKey, toNoOne.toJson()), "malformed");
+            }
+            assertThat(m.isConnected()).isTrue();
+            assertOnlyControlArrives(m, mallory);
         }
         assertUnharmed(victim);
     }
@@ -627,12 +647,6 @@ public abstract class AttackSuite extends BindingTestSupport {
 
     private static Envelope reply(RelayKeyPair from, Victim victim, String text) throws RelayException {
         return Victims.reply(from, victim.key(), victim.sentToFriend(), text);
-    }
-
-    private void assertConnectRefused(RelayKeyPair identity, String username, String password) {
-        assertThatThrownBy(() -> binding().connect(identity, username, password).close())
-                .as("connect as %s with password '%s'", username, password)
-                .isInstanceOf(ConnectRefusedException.class);
     }
 
     // ------------------------------------------------------------------ raw JSON for hand-made envelopes

@@ -1,6 +1,7 @@
 package dev.relay.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
 import dev.relay.tck.RelayBinding.Client;
+import dev.relay.tck.RelayBinding.ConnectRefusedException;
 import dev.relay.tck.RelayBinding.Sent;
 import java.time.Duration;
 import java.util.Map;
@@ -92,6 +94,21 @@ public abstract class BindingTestSupport {
         error.verify();
         assertThat(Json.readObject(error.body(), "error body").get("code").asText()).isEqualTo(code);
         return error;
+    }
+
+    /**
+     * Connecting with these credentials is refused, with {@code code} in the transport's reason text where it carries
+     * one (SPEC §10.2).
+     */
+    protected void assertConnectRefused(RelayKeyPair identity, String username, String password, String code) {
+        Throwable refused = catchThrowable(() -> binding().connect(identity, username, password).close());
+        assertThat(refused).as("connect as %s with password '%s'", username, password)
+                .isInstanceOf(ConnectRefusedException.class);
+        String reason = ((ConnectRefusedException) refused).reasonString();
+        if (reason != null) {
+            assertThat(reason).as("reason for the connect as %s with password '%s'", username, password)
+                    .startsWith(code + ": ");
+        }
     }
 
     /** A control message from {@code controlSender} arrives, and nothing arrived before it. */

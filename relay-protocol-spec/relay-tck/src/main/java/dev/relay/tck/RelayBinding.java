@@ -80,12 +80,28 @@ public interface RelayBinding {
         }
     }
 
-    /** The relay refused a connect; {@code reason} is the transport's reason text where it has one. */
+    /**
+     * The relay refused a connect. The message says what the client saw; {@link #reasonString()} is the relay's reason
+     * string ({@code "<code>: <text>"}) when the transport carried one to the client (STOMP ERROR, WebSocket close),
+     * else null (MQTT 3.1.1 and AMQP SASL carry no text).
+     */
     final class ConnectRefusedException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        public ConnectRefusedException(String reason) {
-            super(reason);
+        private final String reasonString;
+
+        /** A refusal whose transport carried no reason text to this client. */
+        public ConnectRefusedException(String seen) {
+            this(seen, null);
+        }
+
+        public ConnectRefusedException(String seen, String reasonString) {
+            super(seen);
+            this.reasonString = reasonString;
+        }
+
+        public String reasonString() {
+            return reasonString;
         }
     }
 }
