@@ -147,7 +147,7 @@ final class InboundSends {
             runtime.stompRefusals.sendRefused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
         }
         if (transport == ConnectFacts.Transport.MQTT5 && qos(message) > 0) {
-            runtime.pubackReasons.refused(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
+            runtime.pubackReasons.vetoed(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
         } else if (mqtt && shouldSendErrorEnvelope(identity, error)) {
             // SPEC §10.2: where the transport cannot carry the code (MQTT 3.1.1, QoS 0), an error envelope tells the
             // sending session; it is made for that connection alone, so no other session of the identity takes it.

@@ -216,6 +216,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     @Override
     public void afterDestroyConnection(RemotingConnection connection) {
         runtime.stompRefusals.forget(connection.getID());
+        runtime.pubackReasons.forget(connection.getID());
         ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
         runtime.copies.closed(admission);
         if (admission != null && admission.announced()) {

@@ -107,6 +107,7 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         runtime.metrics.publishRefused(error.code());
         runtime.refusalLog.sendRefused(identity, mqtt5 ? "mqtt5" : "mqtt3", topic, error);
         if (mqtt5 && publish.fixedHeader().qosLevel().value() > 0) {
+            runtime.pubackReasons.foreseen(connection.getID(), publish.variableHeader().packetId(), error);
             return;
         }
         try {

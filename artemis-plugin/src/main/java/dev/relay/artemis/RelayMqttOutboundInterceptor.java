@@ -22,15 +22,18 @@ public final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
         MqttMessageType type = packet.fixedHeader().messageType();
         if (type != MqttMessageType.PUBACK && type != MqttMessageType.PUBREC
-                || !(packet.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply)
-                || (reply.reasonCode() & 0xFF) != NOT_AUTHORIZED) {
-            return true; // MQTT 3.1.1 acknowledgements have no reason code; successes pass unchanged
+                || !(packet.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply)) {
+            return true; // MQTT 3.1.1 acknowledgements have no reason code
         }
         RelayRuntime runtime = RelayRuntime.current();
         if (runtime == null || connection == null || runtime.connections.identityOf(connection.getID()) == null) {
             return true;
         }
-        RelayException refusal = runtime.pubackReasons.take(connection.getID());
+        boolean refused = (reply.reasonCode() & 0xFF) == NOT_AUTHORIZED;
+        RelayException refusal = runtime.pubackReasons.take(connection.getID(), reply.messageId(), refused);
+        if (!refused) {
+            return true; // successes pass unchanged
+        }
         if (refusal == null) {
             refusal = new RelayException(ErrorCode.FORBIDDEN, "this identity may not publish to that topic: only"
                     + " relay/v1/inbox/<key id> and relay/v1/sys are open to it (SPEC §4.2)");
