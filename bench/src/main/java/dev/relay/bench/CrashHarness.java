@@ -2,8 +2,9 @@ package dev.relay.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.relay.core.store.AuditVerification;
-import dev.relay.core.store.sqlite.SqliteRelayStore;
+import dev.relay.store.AuditVerification;
+import dev.relay.store.sqlite.SqliteRelayStore;
+import dev.relay.store.sqlite.SqliteStoreFactory;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyId;
@@ -517,8 +518,8 @@ final class CrashHarness {
     static StoreCheck checkStore(Path data) throws Exception {
         Path file;
         try (Stream<Path> files = Files.walk(data)) {
-            file = files.filter(path -> path.getFileName().toString().equals("relay.db")).findFirst()
-                    .orElseThrow(() -> new IOException("no relay.db under " + data));
+            file = files.filter(path -> path.getFileName().toString().equals(SqliteStoreFactory.FILE)).findFirst()
+                    .orElseThrow(() -> new IOException("no " + SqliteStoreFactory.FILE + " under " + data));
         }
         String integrity;
         try (Connection sql = DriverManager.getConnection("jdbc:sqlite:" + file);

@@ -8,7 +8,7 @@ import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import dev.relay.core.BrokerSessions;
 import dev.relay.core.RelayEngine;
-import dev.relay.core.store.ParkedMessage;
+import dev.relay.store.ParkedMessage;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyId;

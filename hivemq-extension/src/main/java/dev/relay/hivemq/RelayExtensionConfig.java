@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -17,6 +18,9 @@ import java.util.Properties;
  */
 final class RelayExtensionConfig {
     static final String FILE = "conf/relay.properties";
+    // The SQLite store's keys, as written in relay.properties (the store module is only on the runtime classpath).
+    static final String SQLITE_SYNC = "relay.store.sqlite.sync";
+    static final String SQLITE_SYNC_ALIAS = "relay.store.sync";
 
     private RelayExtensionConfig() {
     }
@@ -38,8 +42,12 @@ final class RelayExtensionConfig {
         // HiveMQ CE does not sync its own message store on every write either (Xodus durable writes off, a sync about
         // once a second): the relay's records are kept as durable as the messages they describe (safe against a broker
         // crash; a power cut may lose the last ones) instead of making every publish wait for the disk.
-        // relay.store.sync=full waits for it.
-        values.putIfAbsent(RelayConfig.STORE_SYNC, "normal");
+        // relay.store.sqlite.sync=full (or its older name relay.store.sync) waits for it.
+        if (RelayConfig.DEFAULT_STORE.equals(values.getOrDefault(RelayConfig.STORE, RelayConfig.DEFAULT_STORE)
+                .toLowerCase(Locale.ROOT))
+                && !values.containsKey(SQLITE_SYNC) && !values.containsKey(SQLITE_SYNC_ALIAS)) {
+            values.put(SQLITE_SYNC, "normal");
+        }
         RelayConfig config = RelayConfig.fromProperties(values, hivemqDataFolder.resolve("relay"));
         if (!config.dataDir().isAbsolute()) {
             // A relative data folder is taken from the extension folder, not from wherever HiveMQ was started.

@@ -34,7 +34,7 @@ public final class RelayExtensionMain implements ExtensionMain {
             config = RelayExtensionConfig.load(input.getExtensionInformation().getExtensionHomeFolder().toPath(),
                     input.getServerInformation().getDataFolder().toPath());
             engine = RelayEngine.open(config);
-        } catch (RelayConfigException | IllegalStateException | dev.relay.core.store.StoreException e) {
+        } catch (RelayConfigException | IllegalStateException | dev.relay.store.StoreException e) {
             LOG.error("Relay extension not started: {}", e.getMessage());
             output.preventExtensionStartup("Relay: " + e.getMessage());
             return;

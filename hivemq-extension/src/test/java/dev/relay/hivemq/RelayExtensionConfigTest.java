@@ -7,6 +7,7 @@ import dev.relay.core.RelayConfig;
 import dev.relay.core.RelayConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,9 +34,20 @@ class RelayExtensionConfigTest {
     @Test
     void theStoreCommitsLikeHiveMQsOwnStoreUnlessToldToWaitForTheDisk() throws Exception {
         write("relay.realm=home-lab\n");
-        assertThat(RelayExtensionConfig.load(home, hivemqData).storeSync()).isEqualTo(RelayConfig.StoreSync.NORMAL);
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeProperties())
+                .isEqualTo(Map.of("relay.store.sqlite.sync", "normal"));
+        write("relay.realm=home-lab\nrelay.store.sqlite.sync=full\n");
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeProperties())
+                .isEqualTo(Map.of("relay.store.sqlite.sync", "full"));
         write("relay.realm=home-lab\nrelay.store.sync=full\n");
-        assertThat(RelayExtensionConfig.load(home, hivemqData).storeSync()).isEqualTo(RelayConfig.StoreSync.FULL);
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeProperties())
+                .as("the older name is left to the store").isEqualTo(Map.of("relay.store.sync", "full"));
+    }
+
+    @Test
+    void anotherStoreGetsNoSQLiteDefault() throws Exception {
+        write("relay.realm=home-lab\nrelay.store=postgres\n");
+        assertThat(RelayExtensionConfig.load(home, hivemqData).storeProperties()).isEmpty();
     }
 
     @Test

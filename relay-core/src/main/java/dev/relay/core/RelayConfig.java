@@ -5,10 +5,13 @@ import dev.relay.protocol.PolicyMode;
 import dev.relay.protocol.Realm;
 import dev.relay.protocol.RelayException;
 import dev.relay.protocol.Ttl;
+import dev.relay.store.StoreSettings;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -27,14 +30,8 @@ public record RelayConfig(
         int sendBurst,
         boolean allowOutsideNamespace,
         int maxParkedPerRecipient,
-        StoreSync storeSync) {
-
-    /**
-     * How the relay store commits (SQLite {@code synchronous}): {@code NORMAL} survives a crash of the broker process
-     * (the operating system has every committed write) but may lose the last commits on a power cut or kernel crash;
-     * {@code FULL} waits for the disk on every commit (group-committed) and loses nothing acknowledged.
-     */
-    public enum StoreSync { NORMAL, FULL }
+        String store,
+        Map<String, String> storeProperties) {
 
     public static final String REALM = "relay.realm";
     public static final String DATA_DIR = "relay.data-dir";
@@ -46,9 +43,11 @@ public record RelayConfig(
     public static final String SEND_BURST = "relay.rate.burst";
     public static final String ALLOW_OUTSIDE_NAMESPACE = "relay.namespace.allow-outside";
     public static final String MAX_PARKED = "relay.parking.max-per-recipient";
-    public static final String STORE_SYNC = "relay.store.sync";
+    /** Which store keeps the relay's state, by its factory's name; its own settings are {@code relay.store.*}. */
+    public static final String STORE = "relay.store";
+    public static final String DEFAULT_STORE = "sqlite";
     private static final Set<String> KEYS = Set.of(REALM, DATA_DIR, TOKEN_WINDOW, MAX_TTL, MAX_CLOCK_SKEW,
-            DEFAULT_POLICY, SENDS_PER_MINUTE, SEND_BURST, ALLOW_OUTSIDE_NAMESPACE, MAX_PARKED, STORE_SYNC);
+            DEFAULT_POLICY, SENDS_PER_MINUTE, SEND_BURST, ALLOW_OUTSIDE_NAMESPACE, MAX_PARKED, STORE);
 
     public RelayConfig {
         try {
@@ -68,17 +67,21 @@ public record RelayConfig(
         if (defaultPolicyMode == null) {
             throw new RelayConfigException(DEFAULT_POLICY, null, "a default policy mode is required");
         }
-        if (storeSync == null) {
-            throw new RelayConfigException(STORE_SYNC, null, "full or normal");
+        if (store == null || store.isBlank()) {
+            throw new RelayConfigException(STORE, store, "a store name is required, e.g. " + DEFAULT_STORE);
         }
+        store = store.trim().toLowerCase(Locale.ROOT);
+        // The store reads (and refuses) its own settings when it opens: it alone knows them.
+        storeProperties = new StoreSettings(dataDir, Objects.requireNonNull(storeProperties, "storeProperties"))
+                .properties();
     }
 
-    /** With the store's commits at {@link StoreSync#FULL}. */
+    /** With the default store and its default settings. */
     public RelayConfig(String realm, Path dataDir, long tokenWindowSeconds, long maxTtlSeconds, long maxClockSkewSeconds,
                        PolicyMode defaultPolicyMode, int sendsPerMinute, int sendBurst, boolean allowOutsideNamespace,
                        int maxParkedPerRecipient) {
         this(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds, defaultPolicyMode, sendsPerMinute,
-                sendBurst, allowOutsideNamespace, maxParkedPerRecipient, StoreSync.FULL);
+                sendBurst, allowOutsideNamespace, maxParkedPerRecipient, DEFAULT_STORE, Map.of());
     }
 
     /** Defaults of SPEC v1 for {@code realm}, data in {@code dataDir}. */
@@ -93,7 +96,8 @@ public record RelayConfig(
      */
     public static RelayConfig fromProperties(Map<String, String> properties, Path defaultDataDir) {
         Set<String> unknown = new TreeSet<>();
-        properties.keySet().stream().filter(k -> k.startsWith("relay.") && !KEYS.contains(k)).forEach(unknown::add);
+        properties.keySet().stream().filter(k -> k.startsWith("relay.") && !KEYS.contains(k) && !isStoreSetting(k))
+                .forEach(unknown::add);
         if (!unknown.isEmpty()) {
             String first = unknown.iterator().next();
             throw new RelayConfigException(first, properties.get(first), "unknown setting; known settings are "
@@ -117,24 +121,34 @@ public record RelayConfig(
                 intNumber(properties, SEND_BURST, properties.containsKey(SENDS_PER_MINUTE) ? sendsPerMinute : d.sendBurst),
                 bool(properties, ALLOW_OUTSIDE_NAMESPACE, d.allowOutsideNamespace),
                 intNumber(properties, MAX_PARKED, d.maxParkedPerRecipient),
-                storeSync(properties, d.storeSync));
+                properties.getOrDefault(STORE, d.store),
+                storeProperties(properties));
     }
 
-    public RelayConfig withStoreSync(StoreSync sync) {
+    private static boolean isStoreSetting(String key) {
+        return key.startsWith(StoreSettings.PREFIX);
+    }
+
+    private static Map<String, String> storeProperties(Map<String, String> properties) {
+        Map<String, String> store = new TreeMap<>();
+        properties.forEach((key, value) -> {
+            if (isStoreSetting(key)) {
+                store.put(key, value);
+            }
+        });
+        return store;
+    }
+
+    /** What the store opens with: the data folder and the {@code relay.store.*} settings. */
+    public StoreSettings storeSettings() {
+        return new StoreSettings(dataDir, storeProperties);
+    }
+
+    /** With another store and its settings ({@code relay.store.*} keys). */
+    public RelayConfig withStore(String newStore, Map<String, String> newStoreProperties) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, sync);
-    }
-
-    private static StoreSync storeSync(Map<String, String> properties, StoreSync fallback) {
-        String value = properties.get(STORE_SYNC);
-        if (value == null) {
-            return fallback;
-        }
-        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "full" -> StoreSync.FULL;
-            case "normal" -> StoreSync.NORMAL;
-            default -> throw new RelayConfigException(STORE_SYNC, value, "full or normal");
-        };
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, newStore,
+                newStoreProperties);
     }
 
     public InboxPolicy defaultPolicy() {
@@ -143,32 +157,37 @@ public record RelayConfig(
 
     public RelayConfig withDataDir(Path newDataDir) {
         return new RelayConfig(realm, newDataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, store,
+                storeProperties);
     }
 
     public RelayConfig withRealm(String newRealm) {
         return new RelayConfig(newRealm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, store,
+                storeProperties);
     }
 
     public RelayConfig withRate(int perMinute, int burst) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, perMinute, burst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
+                defaultPolicyMode, perMinute, burst, allowOutsideNamespace, maxParkedPerRecipient, store,
+                storeProperties);
     }
 
     public RelayConfig withDefaultPolicy(PolicyMode mode) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds, mode,
-                sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, storeSync);
+                sendsPerMinute, sendBurst, allowOutsideNamespace, maxParkedPerRecipient, store,
+                storeProperties);
     }
 
     public RelayConfig withAllowOutsideNamespace(boolean allow) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allow, maxParkedPerRecipient, storeSync);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allow, maxParkedPerRecipient, store,
+                storeProperties);
     }
 
     public RelayConfig withMaxParkedPerRecipient(int max) {
         return new RelayConfig(realm, dataDir, tokenWindowSeconds, maxTtlSeconds, maxClockSkewSeconds,
-                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, max);
+                defaultPolicyMode, sendsPerMinute, sendBurst, allowOutsideNamespace, max, store, storeProperties);
     }
 
     private static void requireRange(String key, long value, long min, long max) {

@@ -2,13 +2,13 @@ package dev.relay.core;
 
 import dev.relay.core.limit.RateDecision;
 import dev.relay.core.limit.TokenBucketRateLimiter;
-import dev.relay.core.store.AuditEvent;
-import dev.relay.core.store.DeliveryState;
-import dev.relay.core.store.MessageRecord;
-import dev.relay.core.store.ParkedMessage;
-import dev.relay.core.store.PolicyRecord;
-import dev.relay.core.store.RelayStore;
-import dev.relay.core.store.sqlite.SqliteRelayStore;
+import dev.relay.store.AuditEvent;
+import dev.relay.store.DeliveryState;
+import dev.relay.store.MessageRecord;
+import dev.relay.store.ParkedMessage;
+import dev.relay.store.PolicyRecord;
+import dev.relay.store.RelayStore;
+import dev.relay.store.RelayStoreFactory;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Base64Url;
 import dev.relay.protocol.ClientIds;
@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class RelayEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayEngine.class);
     public static final int CHALLENGE_NONCE_BYTES = 32;
-    static final String STORE_FILE = "relay.db";
     static final String RELAY_KEY_FILE = "relay-key.json";
     /** Messages marked expired per store transaction in {@link #housekeeping()}, so a backlog never blocks for long. */
     private static final int EXPIRE_BATCH = 500;
@@ -72,14 +71,22 @@ public final class RelayEngine implements AutoCloseable {
     }
 
     /**
-     * Opens the engine on its data folder: the SQLite store ({@value #STORE_FILE}) and the relay's own signing key
-     * ({@value #RELAY_KEY_FILE}, created on first start). Presence from a previous run is reset: its sessions are gone.
+     * Opens the engine on its data folder: the store the configuration names ({@value RelayConfig#STORE}, found on the
+     * class path) and the relay's own signing key ({@value #RELAY_KEY_FILE}, created on first start). Presence from a
+     * previous run is reset: its sessions are gone.
+     *
+     * @throws RelayConfigException for an unknown store or a bad setting, before anything is opened
      */
     public static RelayEngine open(RelayConfig config) {
         return open(config, Clock.systemUTC());
     }
 
     public static RelayEngine open(RelayConfig config, Clock clock) {
+        return open(config, StoreOpener.factoryFor(config), clock);
+    }
+
+    /** Opens the engine on the store of a given factory (tests, and embedders that bring their own store). */
+    public static RelayEngine open(RelayConfig config, RelayStoreFactory storeFactory, Clock clock) {
         RelayKeyPair key;
         try {
             key = KeyFiles.loadOrCreate(config.dataDir().resolve(RELAY_KEY_FILE));
@@ -87,13 +94,12 @@ public final class RelayEngine implements AutoCloseable {
             throw new RelayConfigException(RelayConfig.DATA_DIR, config.dataDir().toString(),
                     "cannot load or create the relay key " + RELAY_KEY_FILE + ": " + e.getMessage());
         }
-        RelayStore store = SqliteRelayStore.open(config.dataDir().resolve(STORE_FILE), SqliteRelayStore.Options.defaults()
-                .withSynchronousNormal(config.storeSync() == RelayConfig.StoreSync.NORMAL));
+        RelayStore store = StoreOpener.open(storeFactory, config);
         try {
             store.resetPresence(clock.millis());
         } catch (RuntimeException e) {
             try {
-                store.close(); // a failed start must not keep the file open
+                store.close(); // a failed start must not keep the store open
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relay.core.store.AuditRecord;
-import dev.relay.core.store.RelayStore;
-import dev.relay.core.store.StoreException;
-import dev.relay.core.store.sqlite.SqliteRelayStore;
+import dev.relay.store.AuditRecord;
+import dev.relay.store.RelayStore;
+import dev.relay.store.StoreException;
+import dev.relay.store.sqlite.SqliteRelayStore;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;

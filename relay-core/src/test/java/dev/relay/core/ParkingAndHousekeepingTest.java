@@ -2,9 +2,9 @@ package dev.relay.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.core.store.AuditRecord;
-import dev.relay.core.store.DeliveryState;
-import dev.relay.core.store.ParkedMessage;
+import dev.relay.store.AuditRecord;
+import dev.relay.store.DeliveryState;
+import dev.relay.store.ParkedMessage;
 import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;

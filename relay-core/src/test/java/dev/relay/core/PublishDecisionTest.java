@@ -3,9 +3,9 @@ package dev.relay.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.core.store.AuditRecord;
-import dev.relay.core.store.DeliveryState;
-import dev.relay.core.store.MessageRecord;
+import dev.relay.store.AuditRecord;
+import dev.relay.store.DeliveryState;
+import dev.relay.store.MessageRecord;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Base64Url;
 import dev.relay.protocol.Envelope;

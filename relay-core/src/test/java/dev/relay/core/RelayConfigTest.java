@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.core.store.Presence;
+import dev.relay.store.Presence;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.InboxPolicy;
@@ -65,15 +65,23 @@ class RelayConfigTest {
     // ------------------------------------------------------------ values
 
     @Test
-    void storeSyncIsFullUnlessTheOperatorChoosesNormal() {
-        assertThat(withRealm(Map.of(), dir).storeSync()).isEqualTo(RelayConfig.StoreSync.FULL);
-        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, "normal"), dir).storeSync())
-                .isEqualTo(RelayConfig.StoreSync.NORMAL);
-        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, " FULL "), dir).storeSync())
-                .isEqualTo(RelayConfig.StoreSync.FULL);
-        assertRefused(Map.of(RelayConfig.STORE_SYNC, "off"), RelayConfig.STORE_SYNC);
-        assertThat(withRealm(Map.of(RelayConfig.STORE_SYNC, "normal"), dir).withRealm("other").storeSync())
-                .as("kept by the with* copies").isEqualTo(RelayConfig.StoreSync.NORMAL);
+    void theStoreIsSqliteUnlessTheOperatorNamesAnother() {
+        RelayConfig defaults = withRealm(Map.of(), dir);
+        assertThat(defaults.store()).isEqualTo("sqlite");
+        assertThat(defaults.storeSettings().properties()).isEmpty();
+        assertThat(withRealm(Map.of(RelayConfig.STORE, " Postgres "), dir).store()).isEqualTo("postgres");
+        assertRefused(Map.of(RelayConfig.STORE, " "), RelayConfig.STORE);
+    }
+
+    @Test
+    void storeSettingsAreLeftToTheStoreAndKeptByTheCopies() {
+        // relay.store.* keys are not refused here: only the chosen store knows its keys, and refuses the rest at start.
+        Map<String, String> store = Map.of("relay.store.sqlite.sync", "normal", "relay.store.postgres.pool-size", "4");
+        RelayConfig config = withRealm(store, dir);
+        assertThat(config.storeSettings().properties()).isEqualTo(store);
+        assertThat(config.storeSettings().dataDir()).isEqualTo(dir);
+        assertThat(config.withRealm("other").withRate(5, 5).withMaxParkedPerRecipient(7).withDataDir(dir.resolve("x"))
+                .storeSettings().properties()).as("kept by the with* copies").isEqualTo(store);
     }
 
     @Test

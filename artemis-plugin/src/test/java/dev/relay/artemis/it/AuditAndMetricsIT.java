@@ -2,9 +2,10 @@ package dev.relay.artemis.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.core.store.AuditRecord;
-import dev.relay.core.store.RelayStore;
-import dev.relay.core.store.sqlite.SqliteRelayStore;
+import dev.relay.store.AuditRecord;
+import dev.relay.store.RelayStore;
+import dev.relay.store.RelayStoreFactory;
+import dev.relay.store.StoreSettings;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.RelayKeyPair;
@@ -46,7 +47,9 @@ class AuditAndMetricsIT {
         } finally {
             broker.close();
         }
-        try (RelayStore store = SqliteRelayStore.open(broker.relayDataDir().resolve("relay.db"))) {
+        // through the service entry, as the plugin finds its store
+        RelayStoreFactory sqlite = RelayStoreFactory.available().get("sqlite");
+        try (RelayStore store = sqlite.open(StoreSettings.of(broker.relayDataDir()))) {
             List<AuditRecord> audit = store.audit(0, 1000);
             assertThat(audit.stream().map(AuditRecord::type).collect(Collectors.toSet()))
                     .contains("session.connected", "identity.first_seen", "message.sent", "message.delivered",

@@ -1,0 +1,63 @@
+package dev.relay.store.sqlite;
+
+import dev.relay.store.DeliveryState;
+import dev.relay.store.MessageRecord;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A fresh store file per test, plus raw JDBC access for checks the SPI cannot make. */
+abstract class StoreTestSupport {
+
+    @TempDir Path dir;
+    SqliteRelayStore store;
+
+    @BeforeEach
+    void openStore() {
+        store = SqliteRelayStore.open(file());
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    Path file() {
+        return dir.resolve("relay.db");
+    }
+
+    SqliteRelayStore reopen() {
+        store.close();
+        store = SqliteRelayStore.open(file());
+        return store;
+    }
+
+    Connection raw() throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + file());
+    }
+
+    void rawExec(String... sql) throws SQLException {
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            for (String each : sql) {
+                s.executeUpdate(each);
+            }
+        }
+    }
+
+    static MessageRecord message(String sender, String id, String recipient, String thread, long ts, long expiresAt) {
+        return new MessageRecord(sender, id, recipient, thread, null, "message", ts, expiresAt, DeliveryState.SENT,
+                (sender + ">" + recipient + ":" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
