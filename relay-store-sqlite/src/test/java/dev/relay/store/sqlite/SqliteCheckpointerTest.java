@@ -1,5 +1,6 @@
 package dev.relay.store.sqlite;
 
+import static dev.relay.store.contract.Fixtures.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

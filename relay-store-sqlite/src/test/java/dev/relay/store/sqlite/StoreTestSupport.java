@@ -1,8 +1,5 @@
 package dev.relay.store.sqlite;
 
-import dev.relay.store.DeliveryState;
-import dev.relay.store.MessageRecord;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -50,14 +47,5 @@ abstract class StoreTestSupport {
                 s.executeUpdate(each);
             }
         }
-    }
-
-    static MessageRecord message(String sender, String id, String recipient, String thread, long ts, long expiresAt) {
-        return new MessageRecord(sender, id, recipient, thread, null, "message", ts, expiresAt, DeliveryState.SENT,
-                (sender + ">" + recipient + ":" + id).getBytes(StandardCharsets.UTF_8));
-    }
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
