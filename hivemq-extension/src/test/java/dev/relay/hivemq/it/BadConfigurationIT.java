@@ -34,4 +34,13 @@ class BadConfigurationIT {
         assertThat(log).anyMatch(line -> line.contains("Startup of extension with id \"relay\" was prevented"));
         assertThat(log).anyMatch(line -> line.contains("relay.policy.default") && line.contains("'strict'"));
     }
+
+    /** The store is looked up inside the extension's own class loader: the zip's SQLite store is the one it knows. */
+    @Test
+    void anUnknownStorePreventsStartupAndNamesTheStoresInTheZip() throws Exception {
+        List<String> log = startLog(RelayHiveMQ.builder().property("relay.store", "mongo"));
+        assertThat(log).anyMatch(line -> line.contains("Startup of extension with id \"relay\" was prevented"));
+        assertThat(log).anyMatch(line -> line.contains("relay.store") && line.contains("'mongo'")
+                && line.contains("known stores are [sqlite]"));
+    }
 }
