@@ -28,6 +28,9 @@ final class DiscoverCommand extends ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limit < 1 || limit > 50) {
+            throw new CliException("bad_option", "--limit must be 1..50, not " + limit, ExitCodes.USAGE);
+        }
         Map<String, Object> query = new LinkedHashMap<>();
         if (tag != null) {
             query.put("tag", tag);

@@ -3,6 +3,7 @@ package dev.relay.cli;
 import dev.relay.client.Incoming;
 import dev.relay.client.RelayClient;
 import dev.relay.protocol.Kind;
+import dev.relay.protocol.RelayException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,16 @@ final class ListenCommand extends ClientCommand implements java.util.concurrent.
     public Integer call() throws Exception {
         if (receipt != null && !receipt.equals("delivered") && !receipt.equals("read")) {
             throw new CliException("bad_option", "--receipt must be delivered or read", ExitCodes.USAGE);
+        }
+        if (kind != null) {
+            try {
+                Kind.fromWire(kind);
+            } catch (RelayException e) {
+                throw new CliException("bad_option", "--kind: " + e.getMessage(), ExitCodes.USAGE);
+            }
+        }
+        if (count != null && count < 1) {
+            throw new CliException("bad_option", "--count must be at least 1", ExitCodes.USAGE);
         }
         CountDownLatch enough = new CountDownLatch(1);
         AtomicInteger seen = new AtomicInteger();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.RelayClient;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.ProfileCard;
+import dev.relay.protocol.RelayException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -51,6 +52,11 @@ final class ProfileCommand {
             List<ProfileCard.Capability> offered = capabilities.stream()
                     .map(c -> new ProfileCard.Capability(c, null, List.of(), null)).toList();
             ProfileCard card = new ProfileCard(name, description, offered, tags, !hidden);
+            try {
+                ProfileCard.parse(card.toJson()); // the relay's own check (SPEC §8.1), made before connecting
+            } catch (RelayException e) {
+                throw new CliException("bad_option", "this card would be refused: " + e.getMessage(), ExitCodes.USAGE);
+            }
             try (RelayClient client = connection.connect()) {
                 JsonNode result = await(client.profileSet(card));
                 printJson(result);

@@ -5,6 +5,7 @@ import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.Receipt;
+import dev.relay.protocol.RelayException;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.Ttl;
 import java.io.IOException;
@@ -46,10 +47,13 @@ final class SendCommand extends ClientCommand implements Callable<Integer> {
             description = "Time to live, e.g. 90s, 10m, 7d (default: the relay's, 7 days; at most 30 days).")
     Duration ttl;
 
-    @Option(names = "--thread", paramLabel = "ID", description = "Thread id (a message id) to post in.")
+    @Option(names = "--thread", paramLabel = "ID", converter = MessageIdConverter.class,
+            description = "Thread id to post in (the id of its first message). Without --thread or --reply-to the"
+                    + " message starts a thread of its own: its id is the thread id.")
     String thread;
 
-    @Option(names = "--reply-to", paramLabel = "ID", description = "The message id this one answers.")
+    @Option(names = "--reply-to", paramLabel = "ID", converter = MessageIdConverter.class,
+            description = "The message id this one answers.")
     String replyTo;
 
     @Option(names = "--await-receipt", arity = "0..1", fallbackValue = "60s", converter = DurationConverter.class,
@@ -68,8 +72,7 @@ final class SendCommand extends ClientCommand implements Callable<Integer> {
             err().flush();
         }
         RelayKeyPair key = connection.loadOrCreateKey();
-        Envelope envelope = Envelope.builder(Kind.MESSAGE).to(to).contentType(type).body(bytes)
-                .expiresIn(ttl == null ? null : ttl.toSeconds()).threadId(thread).inReplyTo(replyTo).sign(key);
+        Envelope envelope = envelope(key, type, bytes);
         try (RelayClient client = connection.connect()) {
             CompletableFuture<Receipt> receipt = awaitReceipt == null ? null
                     : client.awaitReceipt(envelope, awaitReceipt);
@@ -90,6 +93,20 @@ final class SendCommand extends ClientCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Built and checked here: what the protocol library refuses is a bad command line, never sent. */
+    private Envelope envelope(RelayKeyPair key, String type, byte[] bytes) {
+        Envelope.Builder builder = Envelope.builder(Kind.MESSAGE).to(to).contentType(type).body(bytes)
+                .expiresIn(ttl == null ? null : ttl.toSeconds()).threadId(thread).inReplyTo(replyTo);
+        if (thread == null && replyTo == null) {
+            builder.startsThread(); // SPEC §7.1: 'relay thread <its id>' then shows the whole conversation
+        }
+        try {
+            return builder.sign(key);
+        } catch (RelayException e) {
+            throw new CliException("bad_option", "this message cannot be sent: " + e.getMessage(), ExitCodes.USAGE);
+        }
     }
 
     private byte[] bytes() throws IOException {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "thread", mixinStandardHelpOptions = true,
         description = "Show a thread's history that you may see (SPEC §7), oldest first, every entry's signature checked.")
 final class ThreadCommand extends ClientCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "THREAD_ID", description = "The thread id (the id of its first message).")
+    @Parameters(paramLabel = "THREAD_ID", converter = MessageIdConverter.class, description = "The thread id (the id of its first message).")
     String threadId;
 
     @Option(names = "--pages", defaultValue = "20", description = "Fetch at most this many pages of 50 (default 20).")
@@ -26,6 +26,9 @@ final class ThreadCommand extends ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (pages < 1) {
+            throw new CliException("bad_option", "--pages must be at least 1", ExitCodes.USAGE);
+        }
         List<JsonNode> entries = new ArrayList<>();
         try (RelayClient client = connection.connect()) {
             String before = null;

@@ -159,7 +159,8 @@ abstract class CommandLineContract {
         thermostat.run("send", "--to", agentId, "--thread", first, "second");
         Cli.Result thread = thermostat.run("thread", first);
         assertThat(thread.exit()).as(thread.err()).isZero();
-        assertThat(thread.out()).contains("\n  second");
+        // SPEC §7.1: the message that started the conversation is in its history, oldest first.
+        assertThat(thread.out()).containsSubsequence("\n  first", "\n  second");
     }
 
     @Test

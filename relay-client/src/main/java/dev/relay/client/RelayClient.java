@@ -54,9 +54,12 @@ public interface RelayClient extends AutoCloseable {
         return message(to, contentType, body, null);
     }
 
-    /** A {@code message} that expires {@code ttl} (whole seconds, at least 1) after now; null for the default. */
+    /**
+     * A {@code message} that expires {@code ttl} (whole seconds, at least 1) after now; null for the default. It starts
+     * a conversation: its own id is its {@code thread_id} (SPEC §7.1), and {@link #reply} continues that thread.
+     */
     default CompletableFuture<String> message(KeyId to, String contentType, byte[] body, Duration ttl) {
-        return send(Envelope.builder(Kind.MESSAGE).to(to).contentType(contentType).body(body)
+        return send(Envelope.builder(Kind.MESSAGE).to(to).contentType(contentType).body(body).startsThread()
                 .expiresIn(ttl == null ? null : ttl.toSeconds()));
     }
 

@@ -287,6 +287,7 @@ public final class Envelope {
         private Long ts;
         private Long expiresIn;
         private String threadId;
+        private boolean startsThread;
         private String inReplyTo;
         private Integer seq;
         private String contentType;
@@ -325,6 +326,15 @@ public final class Envelope {
             return this;
         }
 
+        /**
+         * Starts a conversation (SPEC §7.1): unless a thread id is set, the envelope's own id becomes its
+         * {@code thread_id}, so the thread's history holds its first message too.
+         */
+        public Builder startsThread() {
+            this.startsThread = true;
+            return this;
+        }
+
         public Builder inReplyTo(String messageId) {
             this.inReplyTo = messageId;
             return this;
@@ -354,14 +364,15 @@ public final class Envelope {
             long time = ts != null ? ts : System.currentTimeMillis();
             String messageId = id != null ? id : MessageId.generate(time);
             String from = key.keyId().toString();
-            EnvelopeParser.validate(messageId, kind, from, to, time, expiresIn, threadId, inReplyTo, seq, contentType,
+            String thread = threadId == null && startsThread ? messageId : threadId;
+            EnvelopeParser.validate(messageId, kind, from, to, time, expiresIn, thread, inReplyTo, seq, contentType,
                     body.length);
-            byte[] input = signingInput(kind, messageId, from, to, time, expiresIn, threadId, inReplyTo, seq,
+            byte[] input = signingInput(kind, messageId, from, to, time, expiresIn, thread, inReplyTo, seq,
                     contentType, body);
             // No need to encode it to check MAX_ENVELOPE_BYTES: with every field within its limit the JSON is at most
             // ~176 KB (base64 of the largest body plus under 1 KB of fields). The body array is shared: body(...)
             // always stores a fresh copy and the builder never hands it out or changes it.
-            return new Envelope(messageId, kind, from, to, time, expiresIn, threadId, inReplyTo, seq, contentType, body,
+            return new Envelope(messageId, kind, from, to, time, expiresIn, thread, inReplyTo, seq, contentType, body,
                     key.sign(input));
         }
     }

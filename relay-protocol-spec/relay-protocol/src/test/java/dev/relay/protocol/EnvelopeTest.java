@@ -354,4 +354,22 @@ class EnvelopeTest {
         assertThatThrownBy(() -> fill.apply(Envelope.builder(kind)).sign(TestKeys.alice()))
                 .isInstanceOfSatisfying(RelayException.class, e -> assertThat(e.code()).isEqualTo(expected));
     }
+
+    @Test
+    void aMessageThatStartsAThreadCarriesItsOwnIdAsThreadIdUnderItsSignature() throws RelayException {
+        Envelope first = Envelope.builder(Kind.MESSAGE).to(BOB).startsThread().body("hello").sign(TestKeys.alice());
+
+        assertThat(first.threadId()).isEqualTo(first.id());
+        Envelope parsed = Envelope.parse(first.toJson());
+        parsed.verify();
+        assertThat(parsed.threadId()).isEqualTo(first.id());
+    }
+
+    @Test
+    void anExplicitThreadIdWinsOverStartingOne() throws RelayException {
+        Envelope later = Envelope.builder(Kind.MESSAGE).to(BOB).threadId(TestKeys.messageId(7)).startsThread()
+                .sign(TestKeys.alice());
+
+        assertThat(later.threadId()).isEqualTo(TestKeys.messageId(7));
+    }
 }
