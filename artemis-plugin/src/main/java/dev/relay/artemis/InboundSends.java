@@ -1,6 +1,7 @@
 package dev.relay.artemis;
 
 import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishFacts;
 import dev.relay.core.PublishOutcome;
 import dev.relay.core.RelayEngine;
 import dev.relay.protocol.Address;
@@ -37,9 +38,7 @@ final class InboundSends {
     private static final SimpleString STOMP_RECEIPT = SimpleString.of("receipt");
 
     /** A message this thread accepted but must not route (answered request, duplicate); see {@link #beforeRoute}. */
-    private static final ThreadLocal<Message> DISCARD = new ThreadLocal<>();
-    /** Rate-limit error envelopes go out at most once per retry window per identity: a flood must not amplify. */
-    private final java.util.Map<KeyId, Long> rateErrorUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ThreadLocal<Message> discard = new ThreadLocal<>();
 
     private final RelayRuntime runtime;
     private final RelayEngine engine;
@@ -50,7 +49,7 @@ final class InboundSends {
     }
 
     void beforeSend(ServerSession session, Message message) throws ActiveMQException {
-        DISCARD.remove();
+        discard.remove();
         runtime.pubackReasons.clear();
         SimpleString rawAddress = message.getAddressSimpleString();
         if (rawAddress == null) {
@@ -66,14 +65,11 @@ final class InboundSends {
             throw Refusals.forbidden("this connection is not authenticated by the relay");
         }
         ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
-        boolean mqtt = RelaySecurityManager.isMqtt(transport);
+        PublishFacts facts = new PublishFacts(transport, message.containsProperty(MQTT_QOS) ? qos(message) : 1,
+                RelaySecurityManager.isMqtt(transport) && message.getBooleanProperty(MQTT_RETAIN), null);
         byte[] payload = new byte[0];
         PublishOutcome outcome;
         try {
-            if (mqtt && !(address instanceof Address.Outside) && message.getBooleanProperty(MQTT_RETAIN)) {
-                throw new RelayException(ErrorCode.FORBIDDEN,
-                        "the retain flag is not allowed in the relay namespace (SPEC §11)");
-            }
             if (address instanceof Address.Inbox && rawAddress.toString().startsWith(LITERAL_ANYCAST_PREFIX)) {
                 // Accepted, the envelope would go to an address without queues and be lost: refuse before the engine
                 // records anything, so that the sender can send it again under the inbox's plain name.
@@ -83,22 +79,22 @@ final class InboundSends {
             if (!(address instanceof Address.Outside)) {
                 payload = MessagePayloads.payload(message);
             }
-            outcome = engine.onPublish(identity, address, payload);
+            outcome = engine.onPublish(identity, facts, address, payload);
         } catch (RelayException early) {
-            outcome = new PublishOutcome.Reject(early, 0);
+            outcome = engine.refuse(identity, facts, payload, early);
         }
-        apply(outcome, session, message, identity, transport, rawAddress, payload);
+        apply(outcome, session, message, identity, facts, rawAddress, payload);
     }
 
     private void apply(PublishOutcome outcome, ServerSession session, Message message, KeyId identity,
-                       ConnectFacts.Transport transport, SimpleString rawAddress, byte[] payload)
-            throws ActiveMQException {
+                       PublishFacts facts, SimpleString rawAddress, byte[] payload) throws ActiveMQException {
+        ConnectFacts.Transport transport = facts.transport();
         try {
             if (outcome instanceof PublishOutcome.Deliver deliver) {
                 if (message.getRoutingType() == RoutingType.MULTICAST) {
                     // Routed MULTICAST, the message would miss the ANYCAST inbox queue and vanish: refuse, not lose.
-                    refuse(session, message, identity, transport, rawAddress, payload, new RelayException(
-                            ErrorCode.INTERNAL, "inbox address was being created; send the message again"));
+                    refuse(session, message, identity, rawAddress, facts, engine.refuse(identity, facts, payload,
+                            new RelayException(ErrorCode.INTERNAL, "inbox address was being created; send it again")));
                 }
                 runtime.inboxes.ensureInbox(deliver.recipient().toString());
                 message.setExpiration(deliver.expiresAtMillis());
@@ -114,17 +110,17 @@ final class InboundSends {
             } else if (outcome instanceof PublishOutcome.Reply reply) {
                 runtime.metrics.requests.increment();
                 runtime.inboxes.deliverFromRelay(reply.requester(), reply.reply());
-                DISCARD.set(message);
+                discard.set(message);
             } else if (outcome instanceof PublishOutcome.Duplicate) {
                 runtime.metrics.duplicates.increment();
-                DISCARD.set(message);
+                discard.set(message);
             } else if (outcome instanceof PublishOutcome.Parked parked) {
                 // Artemis always has the inbox queue (BrokerSessions.ALWAYS), so the engine never parks here.
                 LOG.error("Relay engine parked a message for {} on Artemis; it stays in the relay store",
                         parked.recipient());
-                DISCARD.set(message);
+                discard.set(message);
             } else if (outcome instanceof PublishOutcome.Reject reject) {
-                refuse(session, message, identity, transport, rawAddress, payload, reject.error());
+                refuse(session, message, identity, rawAddress, facts, reject);
             }
             // PassThrough: outside the namespace and the operator allows it; the broker's own rules apply.
         } catch (ActiveMQException refusal) {
@@ -136,8 +132,10 @@ final class InboundSends {
         }
     }
 
-    private void refuse(ServerSession session, Message message, KeyId identity, ConnectFacts.Transport transport,
-                        SimpleString rawAddress, byte[] payload, RelayException error) throws ActiveMQException {
+    private void refuse(ServerSession session, Message message, KeyId identity, SimpleString rawAddress,
+                        PublishFacts facts, PublishOutcome.Reject reject) throws ActiveMQException {
+        RelayException error = reject.error();
+        ConnectFacts.Transport transport = facts.transport();
         runtime.metrics.publishRefused(error.code());
         runtime.refusalLog.sendRefused(identity, transport.name().toLowerCase(java.util.Locale.ROOT),
                 rawAddress.toString(), error);
@@ -146,17 +144,11 @@ final class InboundSends {
         if (transport == ConnectFacts.Transport.STOMP) {
             runtime.stompRefusals.sendRefused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
         }
-        if (transport == ConnectFacts.Transport.MQTT5 && qos(message) > 0) {
+        if (transport == ConnectFacts.Transport.MQTT5 && facts.answerCarriesCode()) {
             runtime.pubackReasons.vetoed(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
-        } else if (mqtt && shouldSendErrorEnvelope(identity, error)) {
-            // SPEC §10.2: where the transport cannot carry the code (MQTT 3.1.1, QoS 0), an error envelope tells the
-            // sending session; it is made for that connection alone, so no other session of the identity takes it.
-            try {
-                runtime.inboxes.deliverToConnection(connectionId, identity, engine.errorEnvelope(identity, payload, error));
-            } catch (Exception e) {
-                LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
-            }
         }
+        // Made for the sending connection alone, so no other session of the identity takes it (SPEC §10.2).
+        reject.notice().ifPresent(notice -> runtime.inboxes.sendNotice(connectionId, identity, notice));
         throw Refusals.forSend(error, mqtt);
     }
 
@@ -165,31 +157,15 @@ final class InboundSends {
     }
 
     /** Called by Artemis after it picked the queues for a message and before it stores it there. */
-    static void beforeRoute(Message message, RoutingContext context) {
-        if (DISCARD.get() == message) {
-            DISCARD.remove();
+    void beforeRoute(Message message, RoutingContext context) {
+        if (discard.get() == message) {
+            discard.remove();
             context.clear(); // the sender gets its success; the message goes nowhere
         }
     }
 
-    static void afterSend() {
-        DISCARD.remove();
-    }
-
-    private boolean shouldSendErrorEnvelope(KeyId identity, RelayException error) {
-        if (error.code() != ErrorCode.RATE_LIMITED) {
-            return true;
-        }
-        long now = System.currentTimeMillis();
-        Long until = rateErrorUntil.get(identity);
-        if (until != null && until > now) {
-            return false;
-        }
-        if (rateErrorUntil.size() > 100_000) {
-            rateErrorUntil.clear(); // bounded memory; at worst one extra error envelope per identity
-        }
-        rateErrorUntil.put(identity, now + 60_000);
-        return true;
+    void afterSend() {
+        discard.remove();
     }
 
     private boolean isClusterSession(ServerSession session) {

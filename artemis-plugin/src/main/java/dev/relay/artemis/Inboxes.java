@@ -110,11 +110,16 @@ final class Inboxes {
 
     /**
      * Puts one of the relay's envelopes into the inbox for one connection of its identity only: the error envelope of
-     * a publish that connection made (SPEC §10.2). False if the connection is already gone.
+     * a publish that connection made (SPEC §10.2). A failure is logged: the publish was refused either way.
      */
-    boolean deliverToConnection(Object connectionId, KeyId identity, Envelope envelope) throws Exception {
-        ensureInbox(identity.toString());
-        return copies.toConnection(connectionId, envelope.toJson(), envelope.expiresAtMillis(maxTtlSeconds));
+    void sendNotice(Object connectionId, KeyId identity, Envelope notice) {
+        try {
+            ensureInbox(identity.toString());
+            copies.toConnection(connectionId, notice.toJson(), notice.expiresAtMillis(maxTtlSeconds));
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(Inboxes.class)
+                    .error("Relay could not put an error envelope into the inbox of {}", identity, e);
+        }
     }
 
     /** A copy of an accepted envelope for each passing session of its recipient. */

@@ -6,12 +6,14 @@ import dev.relay.core.RelayEngine;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.BaseInterceptor;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -39,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Relay inside Apache Artemis ({@code <broker-plugin class-name="dev.relay.artemis.RelayBrokerPlugin">} in
  * {@code broker.xml}, properties = the {@code relay.*} settings of docs/operations.md). Wires the engine, the inboxes
- * and the send decisions into the broker's hooks; holds no relay logic itself. Observation hooks never throw into the
+ * and the send decisions into the broker's hooks, installs its MQTT and STOMP interceptors and attaches to the
+ * {@link RelaySecurityManager}: all of them share this plugin's {@link RelayRuntime}. Holds no relay logic itself. Observation hooks never throw into the
  * broker; the veto hooks throw {@link ActiveMQException}s, the only way Artemis lets a plugin refuse.
  */
 public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
@@ -50,6 +53,9 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     private volatile RelayRuntime runtime;
     private InboundSends sends;
     private ScheduledExecutorService upkeep;
+    private ActiveMQServer server;
+    private List<BaseInterceptor<?>> incoming = List.of();
+    private List<BaseInterceptor<?>> outgoing = List.of();
 
     /** Reads the plugin properties; a bad or unknown {@code relay.*} key fails the broker's start, naming the key. */
     @Override
@@ -67,7 +73,10 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
                     + "broker.xml (currently " + server.getConfiguration().getAuthenticationCacheSize()
                     + "): connect tokens are single-use");
         }
-        requireInterceptors(server);
+        if (!(server.getSecurityManager() instanceof RelaySecurityManager securityManager)) {
+            throw new IllegalStateException("Relay needs its security manager in bootstrap.xml (docs/artemis.md): "
+                    + RelaySecurityManager.class.getName());
+        }
         Path journal = server.getConfiguration().getJournalLocation().toPath().toAbsolutePath();
         Path defaultDataDir = journal.getParent() == null ? Path.of("relay") : journal.getParent().resolve("relay");
         RelayConfig config = RelayConfig.fromProperties(properties, defaultDataDir);
@@ -78,12 +87,14 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         Inboxes inboxes = new Inboxes(server, config.maxTtlSeconds(), copies);
         runtime = new RelayRuntime(server, engine, connections, inboxes, copies, metrics);
         sends = new InboundSends(runtime);
-        try {
-            RelayRuntime.install(runtime);
-        } catch (IllegalStateException e) {
-            engine.close();
-            throw e;
-        }
+        this.server = server;
+        securityManager.attach(runtime);
+        // Installed here, not named in broker.xml, so that each gets this plugin's runtime: without the incoming one a
+        // refused MQTT subscription would delete an inbox and a will into the namespace would be accepted.
+        incoming = List.of(new RelayMqttInboundInterceptor(runtime));
+        outgoing = List.of(new RelayMqttOutboundInterceptor(runtime), new RelayStompInterceptor(runtime.stompRefusals));
+        incoming.forEach(server.getRemotingService()::addIncomingInterceptor);
+        outgoing.forEach(server.getRemotingService()::addOutgoingInterceptor);
         Map<String, AddressSettings> configured = server.getConfiguration().getAddressSettings();
         AddressSettings namespace = RelayAddressSettings.namespace(configured, config.maxTtlSeconds());
         server.getAddressSettingsRepository().addMatch(RelayAddressSettings.MATCH, namespace);
@@ -108,23 +119,6 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         upkeep.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
         LOG.info("Relay plugin registered: realm '{}', relay key {}, data in {}", config.realm(), engine.relayKeyId(),
                 config.dataDir());
-    }
-
-    /** Without them MQTT clients could delete inboxes, take others' queued messages or get refusals without codes. */
-    private static void requireInterceptors(ActiveMQServer server) {
-        java.util.List<String> missing = new java.util.ArrayList<>();
-        if (!server.getConfiguration().getIncomingInterceptorClassNames()
-                .contains(RelayMqttInboundInterceptor.class.getName())) {
-            missing.add("<remoting-incoming-interceptors> " + RelayMqttInboundInterceptor.class.getName());
-        }
-        if (!server.getConfiguration().getOutgoingInterceptorClassNames()
-                .contains(RelayMqttOutboundInterceptor.class.getName())) {
-            missing.add("<remoting-outgoing-interceptors> " + RelayMqttOutboundInterceptor.class.getName());
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("Relay needs its MQTT interceptors in broker.xml (docs/artemis.md): "
-                    + String.join(", ", missing));
-        }
     }
 
     private void onActivated(ActiveMQServer server) {
@@ -156,7 +150,11 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
             upkeep.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        RelayRuntime.uninstall(runtime);
+        incoming.forEach(server.getRemotingService()::removeIncomingInterceptor);
+        outgoing.forEach(server.getRemotingService()::removeOutgoingInterceptor);
+        if (server.getSecurityManager() instanceof RelaySecurityManager securityManager) {
+            securityManager.attach(null);
+        }
         runtime.metrics.unbind();
         runtime.engine.close();
         runtime = null;
@@ -234,28 +232,39 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void beforeMessageRoute(Message message, RoutingContext context, boolean direct, boolean rejectDuplicates) {
-        InboundSends.beforeRoute(message, context);
+        sends.beforeRoute(message, context);
     }
 
     @Override
     public void afterSend(ServerSession session, Transaction tx, Message message, boolean direct,
                           boolean noAutoCreateQueue, org.apache.activemq.artemis.core.postoffice.RoutingStatus result) {
-        InboundSends.afterSend();
+        sends.afterSend();
     }
 
     @Override
     public void onSendException(ServerSession session, Transaction tx, Message message, boolean direct,
                                 boolean noAutoCreateQueue, Exception e) {
-        InboundSends.afterSend();
+        sends.afterSend();
     }
 
     // ---------------------------------------------------------------- delivery and expiry
 
-    /** Lasting sessions read the inbox, passing sessions their copies (SPEC §13.3). */
+    /**
+     * The engine's TTL rule at delivery (SPEC §6.3): an expired envelope goes to no one (Artemis' expiry moves it to
+     * the expiry address). Lasting sessions read the inbox, passing sessions their copies (SPEC §13.3).
+     */
     @Override
     public boolean canAccept(ServerConsumer consumer, MessageReference reference) {
         RelayRuntime running = runtime;
-        return running == null || running.copies.accepts(consumer, reference);
+        if (running == null) {
+            return true;
+        }
+        Message message = reference.getMessage();
+        if (message.getExpiration() != 0 && isRelayName(reference.getQueue().getAddress())
+                && running.engine.ttlLeftSeconds(message.getExpiration()) == 0) {
+            return false;
+        }
+        return running.copies.accepts(consumer, reference);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.relay.artemis;
 
 import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishFacts;
 import dev.relay.core.PublishOutcome;
 import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
@@ -23,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Incoming MQTT interceptor ({@code <remoting-incoming-interceptors>}); it must be installed, the plugin alone cannot
- * protect MQTT:
+ * Incoming MQTT interceptor, installed by the plugin ({@link RelayBrokerPlugin#registered}): its broker hooks alone
+ * cannot protect MQTT:
  * <ul>
  * <li>SUBSCRIBE: Artemis' MQTT layer finds an inbox's ANYCAST queue for any subscriber and, when the consumer is then
  * refused, deletes that queue with every message in it (without any plugin hook). So filters are decided here first
@@ -41,14 +42,19 @@ import org.slf4j.LoggerFactory;
  * connection. (Artemis would accept it and later drop the will, which no envelope check ever saw.)</li>
  * </ul>
  */
-public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
+final class RelayMqttInboundInterceptor implements MQTTInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayMqttInboundInterceptor.class);
+
+    private final RelayRuntime runtime;
+
+    RelayMqttInboundInterceptor(RelayRuntime runtime) {
+        this.runtime = runtime;
+    }
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
-        RelayRuntime runtime = RelayRuntime.current();
         if (packet instanceof MqttConnectMessage connect) {
-            if (runtime == null || connection == null) {
+            if (connection == null) {
                 return true;
             }
             if (endsWithConnection(connect)) {
@@ -56,7 +62,7 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             }
             return admitConnect(runtime, connect, connection);
         }
-        KeyId identity = runtime == null || connection == null ? null : runtime.connections.identityOf(connection.getID());
+        KeyId identity = connection == null ? null : runtime.connections.identityOf(connection.getID());
         if (identity == null) {
             return true; // not yet authenticated (CONNECT) or not a relay connection: Artemis' own checks apply
         }
@@ -96,54 +102,46 @@ public final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             return; // an inbox of a key, the system address or a permitted outside name: the plugin decides at the send
         }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
+        boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
+        int qos = publish.fixedHeader().qosLevel().value();
+        PublishFacts facts = new PublishFacts(mqtt5 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3, qos,
+                publish.fixedHeader().isRetain(), null);
         // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.
-        PublishOutcome outcome = runtime.engine.onPublish(identity, Addressing.parseArtemisAddress(coreName), payload);
+        PublishOutcome outcome = runtime.engine.onPublish(identity, facts, Addressing.parseArtemisAddress(coreName),
+                payload);
         if (outcome instanceof PublishOutcome.Reject && runtime.inboxes.addressExists(coreName)) {
             return; // to an existing address the send reaches the plugin, which refuses and reports it itself
         }
-        RelayException error = outcome instanceof PublishOutcome.Reject reject ? reject.error()
-                : new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker");
-        boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
-        runtime.metrics.publishRefused(error.code());
-        runtime.refusalLog.sendRefused(identity, mqtt5 ? "mqtt5" : "mqtt3", topic, error);
-        if (mqtt5 && publish.fixedHeader().qosLevel().value() > 0) {
-            runtime.pubackReasons.foreseen(connection.getID(), publish.variableHeader().packetId(), error);
-            return;
+        PublishOutcome.Reject reject = outcome instanceof PublishOutcome.Reject refused ? refused
+                : runtime.engine.refuse(identity, facts, payload,
+                        new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker"));
+        runtime.metrics.publishRefused(reject.code());
+        runtime.refusalLog.sendRefused(identity, mqtt5 ? "mqtt5" : "mqtt3", topic, reject.error());
+        if (mqtt5 && qos > 0) {
+            runtime.pubackReasons.foreseen(connection.getID(), publish.variableHeader().packetId(), reject.error());
         }
-        try {
-            runtime.inboxes.deliverToConnection(connection.getID(), identity,
-                    runtime.engine.errorEnvelope(identity, payload, error));
-        } catch (Exception e) {
-            LOG.error("Relay could not put an error envelope into the inbox of {}", identity, e);
-        }
+        reject.notice().ifPresent(notice -> runtime.inboxes.sendNotice(connection.getID(), identity, notice));
     }
 
     /**
-     * A will is published by the broker on the client's behalf after it left, so it never passes the envelope checks
-     * (and Artemis sends it on a connection the relay already forgot): a will into the namespace is refused up front.
+     * The engine's will rule, applied before the token is checked: Artemis would publish the will on a connection the
+     * relay already forgot.
      */
     private static boolean admitConnect(RelayRuntime runtime, MqttConnectMessage connect, RemotingConnection connection) {
-        if (!connect.variableHeader().isWillFlag() || !reachesNamespace(connect.payload().willTopic())) {
+        String willTopic = connect.variableHeader().isWillFlag() ? connect.payload().willTopic() : null;
+        try {
+            runtime.engine.admitWill(willTopic == null ? null : Addressing.parseMqttTopic(willTopic));
             return true;
+        } catch (RelayException refusal) {
+            boolean mqtt5 = connect.variableHeader().version() == 5;
+            runtime.metrics.connectRefused(refusal.code());
+            runtime.refusalLog.connectRefused(new ConnectFacts(mqtt5 ? ConnectFacts.Transport.MQTT5
+                    : ConnectFacts.Transport.MQTT3, connect.payload().clientIdentifier(), connection.getRemoteAddress()),
+                    connect.payload().userName(), refusal);
+            byte[] connack = MqttPackets.connack(mqtt5, refusal.reasonString());
+            connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(connack), true);
+            return false;
         }
-        boolean mqtt5 = connect.variableHeader().version() == 5;
-        RelayException refusal = new RelayException(ErrorCode.FORBIDDEN,
-                "a will message may not go into the relay namespace");
-        runtime.metrics.connectRefused(refusal.code());
-        runtime.refusalLog.connectRefused(new ConnectFacts(mqtt5 ? ConnectFacts.Transport.MQTT5
-                : ConnectFacts.Transport.MQTT3, connect.payload().clientIdentifier(), connection.getRemoteAddress()),
-                connect.payload().userName(), refusal);
-        byte[] connack = MqttPackets.connack(mqtt5, refusal.reasonString());
-        connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(connack), true);
-        return false;
-    }
-
-    /**
-     * True if an MQTT topic names something in the relay namespace. Its core name does not need a second look:
-     * Artemis escapes the characters that are special in core names ({@code .}, {@code *}) when it converts a topic.
-     */
-    static boolean reachesNamespace(String topic) {
-        return topic != null && !(Addressing.parseMqttTopic(topic) instanceof Address.Outside);
     }
 
     private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,

@@ -9,14 +9,20 @@ import org.apache.activemq.artemis.core.protocol.mqtt.MQTTInterceptor;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
- * Outgoing MQTT interceptor ({@code <remoting-outgoing-interceptors>}). Artemis answers every refused MQTT 5 publish
+ * Outgoing MQTT interceptor, installed by the plugin. Artemis answers every refused MQTT 5 publish
  * with a bare {@code 0x87}; this puts the relay's answer in its place (SPEC §10.4): the reason code of the relay's
  * code and the reason string {@code "<code>: <text>"}, so that the sending session learns why, whatever other
  * sessions of its identity read from the inbox. A {@code 0x87} the relay did not decide itself comes from Artemis'
  * permission check on the topic name, which refuses only what the relay forbids.
  */
-public final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
+final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
     private static final int NOT_AUTHORIZED = 0x87;
+
+    private final RelayRuntime runtime;
+
+    RelayMqttOutboundInterceptor(RelayRuntime runtime) {
+        this.runtime = runtime;
+    }
 
     @Override
     public boolean intercept(MqttMessage packet, RemotingConnection connection) {
@@ -25,8 +31,7 @@ public final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
                 || !(packet.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply)) {
             return true; // MQTT 3.1.1 acknowledgements have no reason code
         }
-        RelayRuntime runtime = RelayRuntime.current();
-        if (runtime == null || connection == null || runtime.connections.identityOf(connection.getID()) == null) {
+        if (connection == null || runtime.connections.identityOf(connection.getID()) == null) {
             return true;
         }
         boolean refused = (reply.reasonCode() & 0xFF) == NOT_AUTHORIZED;

@@ -19,9 +19,14 @@ final class RelayPlainSasl extends PlainSASL {
     private final RemotingConnection connection;
     private SASLResult refused;
 
-    RelayPlainSasl(SecurityStore securityStore, String securityDomain, RemotingConnection connection) {
+    /** The running relay, for its metrics and refusal log; null when the broker runs without it. */
+    private final RelayRuntime runtime;
+
+    RelayPlainSasl(SecurityStore securityStore, String securityDomain, RemotingConnection connection,
+                   RelayRuntime runtime) {
         super(securityStore, securityDomain, connection);
         this.connection = connection;
+        this.runtime = runtime;
     }
 
     @Override
@@ -31,7 +36,6 @@ final class RelayPlainSasl extends PlainSASL {
             return super.processSASL(response);
         }
         refused = new PlainSASLResult(false, identities[1], null);
-        RelayRuntime runtime = RelayRuntime.current();
         if (runtime != null) {
             RelayException refusal = new RelayException(ErrorCode.BAD_CREDENTIALS,
                     "the SASL PLAIN authzid names another identity; it must be empty or the key id (SPEC §2.1)");

@@ -28,7 +28,7 @@ public final class RelayPlainSaslFactory implements ServerSASLFactory {
     public ServerSASL create(ActiveMQServer server, ProtocolManager<AmqpInterceptor, AMQPRoutingHandler> manager,
                              Connection connection, RemotingConnection remotingConnection) {
         return new RelayPlainSasl(server.getSecurityStore(), manager.getSecurityDomain(),
-                connection.getProtocolConnection());
+                connection.getProtocolConnection(), RelaySecurityManager.runtimeOf(server));
     }
 
     @Override

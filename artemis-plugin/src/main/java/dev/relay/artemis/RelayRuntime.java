@@ -2,20 +2,17 @@ package dev.relay.artemis;
 
 import dev.relay.core.KeyIdCache;
 import dev.relay.core.RelayEngine;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffers;
 import org.apache.activemq.artemis.core.io.IOCallback;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
- * What the broker plugin shares with the pieces Artemis instantiates on its own (the security manager from
- * {@code bootstrap.xml}, the interceptors from {@code broker.xml}): one engine, the connection registry, the inboxes and
- * which names the namespace may hold, the STOMP refusals waiting for their ERROR frames.
- * Installed by {@link RelayBrokerPlugin#registered} and removed on {@code unregistered}; one broker per JVM.
+ * What the broker plugin shares with its interceptors and the security manager: one engine, the connection registry,
+ * the inboxes and which names the namespace may hold, the STOMP refusals waiting for their ERROR frames. Made by
+ * {@link RelayBrokerPlugin#registered}, which hands it to each of them; nothing holds it in a static.
  */
 final class RelayRuntime {
-    private static final AtomicReference<RelayRuntime> CURRENT = new AtomicReference<>();
 
     final RelayEngine engine;
     final ConnectionRegistry connections;
@@ -39,21 +36,6 @@ final class RelayRuntime {
         this.copies = copies;
         this.metrics = metrics;
         this.clusterUser = server.getConfiguration().getClusterUser();
-    }
-
-    static void install(RelayRuntime runtime) {
-        if (!CURRENT.compareAndSet(null, runtime)) {
-            throw new IllegalStateException("another Relay plugin is already registered in this JVM");
-        }
-    }
-
-    static void uninstall(RelayRuntime runtime) {
-        CURRENT.compareAndSet(runtime, null);
-    }
-
-    /** The running relay, or null before the plugin is registered (or after it stopped). */
-    static RelayRuntime current() {
-        return CURRENT.get();
     }
 
     /**

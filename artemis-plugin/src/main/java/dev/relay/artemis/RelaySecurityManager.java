@@ -1,6 +1,7 @@
 package dev.relay.artemis;
 
 import dev.relay.core.ConnectFacts;
+import dev.relay.core.SubscribeOutcome;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.ErrorCode;
@@ -24,14 +25,27 @@ import org.slf4j.LoggerFactory;
  * protocol; a token is accepted once, and a connection's repeat checks are answered from the {@link ConnectionRegistry}.
  * Authorization: an identity sends only into the relay namespace, consumes or browses its own inbox only, never creates
  * or deletes queues there and never manages the broker. Names outside the namespace follow
- * {@code relay.namespace.allow-outside} (denied by default); broker-internal names are always denied.
+ * {@code relay.namespace.allow-outside} (denied by default); broker-internal names are always denied. The plugin
+ * finds this manager on its broker and attaches its runtime ({@link RelayBrokerPlugin#registered}).
  */
 public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
     private static final Logger LOG = LoggerFactory.getLogger(RelaySecurityManager.class);
 
+    private volatile RelayRuntime runtime;
+
+    /** The plugin's runtime while it runs, else null (every connect is then refused). */
+    void attach(RelayRuntime running) {
+        this.runtime = running;
+    }
+
+    /** The relay running in {@code server}, or null when its security manager is not the relay's or not attached. */
+    static RelayRuntime runtimeOf(org.apache.activemq.artemis.core.server.ActiveMQServer server) {
+        return server.getSecurityManager() instanceof RelaySecurityManager manager ? manager.runtime : null;
+    }
+
     @Override
     public Subject authenticate(String user, String password, RemotingConnection connection, String securityDomain) {
-        RelayRuntime runtime = RelayRuntime.current();
+        RelayRuntime runtime = this.runtime;
         if (runtime == null) {
             LOG.error("Relay refused a connect: the Relay broker plugin is not registered (add it to <broker-plugins>)");
             return null;
@@ -67,7 +81,7 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
 
     @Override
     public boolean authorize(Subject subject, Set<Role> roles, CheckType checkType, String address) {
-        RelayRuntime runtime = RelayRuntime.current();
+        RelayRuntime runtime = this.runtime;
         KeyId identity = runtime == null ? null : identityOf(runtime, subject);
         if (identity == null) {
             return false;
@@ -99,8 +113,7 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
                         || !runtime.inboxes.addressExists(address);
             case CONSUME:
             case BROWSE:
-                return target instanceof Address.Inbox inbox && inbox.sharedGroup() == null
-                        && inbox.keyId().equals(identity.toString());
+                return runtime.engine.onSubscribe(identity, target) instanceof SubscribeOutcome.Allow;
             default:
                 // CREATE_/DELETE_ queues, DELETE_ADDRESS, MANAGE, VIEW, EDIT: nothing in the namespace is a client's.
                 return false;

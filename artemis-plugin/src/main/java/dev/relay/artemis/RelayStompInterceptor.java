@@ -11,7 +11,7 @@ import org.apache.activemq.artemis.core.protocol.stomp.StompFrameInterceptor;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
- * Outgoing STOMP interceptor ({@code <remoting-outgoing-interceptors>}). Artemis answers every refusal with an ERROR
+ * Outgoing STOMP interceptor, installed by the plugin. Artemis answers every refusal with an ERROR
  * frame in its own words; this puts the SPEC reason string ({@code "<code>: <text>"}, SPEC §10.6) into its
  * {@code message} header instead (Artemis' own text moves to the body):
  * <ul>
@@ -24,7 +24,7 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
  * text>"}.</li>
  * </ul>
  */
-public final class RelayStompInterceptor implements StompFrameInterceptor {
+final class RelayStompInterceptor implements StompFrameInterceptor {
     /** Artemis' "Error sending message" (AMQ339011): the ERROR frames that answer a refused SEND. */
     private static final String SEND_ERROR = "AMQ339011";
     /** Artemis' "Error creating subscription" (AMQ339016): the consumer was refused; Artemis shows no cause. */
@@ -34,13 +34,18 @@ public final class RelayStompInterceptor implements StompFrameInterceptor {
     /** Artemis' permission refusals: on an address (AMQ229032) and on a queue (AMQ229213). */
     private static final String[] PERMISSION_ERRORS = {"AMQ229032", "AMQ229213"};
 
+    private final StompRefusals refusals;
+
+    RelayStompInterceptor(StompRefusals refusals) {
+        this.refusals = refusals;
+    }
+
     @Override
     public boolean intercept(StompFrame frame, RemotingConnection connection) {
-        RelayRuntime runtime = RelayRuntime.current();
-        if (!"ERROR".equals(frame.getCommand()) || runtime == null || !(connection instanceof StompConnection stomp)) {
+        if (!"ERROR".equals(frame.getCommand()) || !(connection instanceof StompConnection stomp)) {
             return true;
         }
-        StompRefusals.Send refusal = relayReason(runtime.stompRefusals, frame, connection.getID());
+        StompRefusals.Send refusal = relayReason(refusals, frame, connection.getID());
         if (refusal == null) {
             return true;
         }

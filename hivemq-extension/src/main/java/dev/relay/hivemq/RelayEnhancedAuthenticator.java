@@ -13,7 +13,6 @@ import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.parameter.ClientBasedInput;
 import dev.relay.core.ConnectFacts;
 import dev.relay.core.RelayEngine;
-import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
@@ -58,10 +57,10 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
         String clientId = connect.getClientId();
         // HiveMQ gives MQTT 3.1.1 clients with clean session 0 the maximum expiry, with clean session 1 zero.
         persistentSession = connect.getSessionExpiryInterval() > 0;
-        Optional<String> willTopic = connect.getWillPublish().map(will -> will.getTopic());
-        if (willTopic.isPresent() && !(Addressing.parseMqttTopic(willTopic.get()) instanceof Address.Outside)) {
-            // A will is published by the broker, not by the client, so it would pass no envelope check.
-            fail(output, clientId, new RelayException(ErrorCode.FORBIDDEN, "a will message may not go into the relay namespace"));
+        try {
+            engine.admitWill(connect.getWillPublish().map(will -> Addressing.parseMqttTopic(will.getTopic())).orElse(null));
+        } catch (RelayException refused) {
+            fail(output, clientId, refused);
             return;
         }
         Optional<String> method = connect.getAuthenticationMethod();

@@ -71,8 +71,7 @@ public final class RelayExtensionMain implements ExtensionMain {
         Services.securityRegistry().setAuthorizerProvider(providerInput -> authorizer);
         RelayPublishInboundInterceptor inbound =
                 new RelayPublishInboundInterceptor(engine, identities, delivery, executor, metrics);
-        RelayPublishOutboundInterceptor outbound = new RelayPublishOutboundInterceptor(engine, executor, metrics,
-                Clock.systemUTC());
+        RelayPublishOutboundInterceptor outbound = new RelayPublishOutboundInterceptor(engine, executor, metrics);
         Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
             clientContext.addPublishInboundInterceptor(inbound);
             clientContext.addPublishOutboundInterceptor(outbound);

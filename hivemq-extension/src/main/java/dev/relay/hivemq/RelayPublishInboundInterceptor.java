@@ -11,10 +11,13 @@ import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.ModifiablePublishPacket;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import com.codahale.metrics.Timer;
+import dev.relay.core.ConnectFacts;
+import dev.relay.core.PublishFacts;
 import dev.relay.core.PublishOutcome;
 import dev.relay.core.RelayEngine;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
@@ -27,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every PUBLISH goes through relay-core (SPEC §3.7) on the extension executor. Accepted envelopes leave with the
- * relay's TTL as message expiry, QoS 1 and no retain flag; refusals keep the client connected: MQTT 5 gets the PUBACK
- * reason code and reason string, MQTT 3.1.1 (and MQTT 5 QoS 0) an error envelope in its own inbox (SPEC §10.2).
+ * relay's TTL as message expiry and QoS 1; refusals keep the client connected: MQTT 5 gets the PUBACK reason code and
+ * reason string, and the engine's error notice, if it made one, goes to the publishing session (SPEC §10.2).
  */
 final class RelayPublishInboundInterceptor implements PublishInboundInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RelayPublishInboundInterceptor.class);
@@ -54,23 +57,23 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         PublishPacket packet = input.getPublishPacket();
         String clientId = input.getClientInformation().getClientId();
         boolean mqtt5 = input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5;
-        boolean acknowledged = packet.getQos() != Qos.AT_MOST_ONCE;
         Optional<KeyId> identity = identities.of(input);
         if (identity.isEmpty()) {
-            refuse(output, mqtt5, acknowledged, null, clientId, new byte[0],
-                    new RelayException(ErrorCode.FORBIDDEN, "client is not authenticated by the relay"));
+            refuse(output, mqtt5, clientId, null, new RelayException(ErrorCode.FORBIDDEN,
+                    "client is not authenticated by the relay"), Optional.empty());
             return;
         }
         Address address = Addressing.parseMqttTopic(packet.getTopic());
         byte[] payload = bytes(packet.getPayload());
         // A session that ends with its connection is named: its note to its own identity needs a parked copy.
-        String passingPublisher = identities.hasPersistentSession(input) ? null : clientId;
+        PublishFacts facts = new PublishFacts(mqtt5 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3,
+                packet.getQos().getQosNumber(), packet.getRetain(),
+                identities.hasPersistentSession(input) ? null : clientId);
         Async<PublishInboundOutput> async = output.async(TIMEOUT, TimeoutFallback.FAILURE,
                 AckReasonCode.UNSPECIFIED_ERROR, "internal: relay decision timed out");
         executor.submit(() -> {
             try (Timer.Context ignored = metrics.decisionTime.time()) {
-                apply(engine.onPublish(identity.get(), passingPublisher, address, payload), output, mqtt5, acknowledged,
-                        identity.get(), clientId, payload);
+                apply(engine.onPublish(identity.get(), facts, address, payload), output, mqtt5, identity.get(), clientId);
             } catch (RuntimeException e) {
                 LOG.error("Relay publish handling failed for client {}", clientId, e);
                 output.preventPublishDelivery(AckReasonCode.UNSPECIFIED_ERROR, "internal: relay internal error");
@@ -80,15 +83,14 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         });
     }
 
-    private void apply(PublishOutcome outcome, PublishInboundOutput output, boolean mqtt5, boolean acknowledged,
-                       KeyId publisher, String clientId, byte[] payload) {
+    private void apply(PublishOutcome outcome, PublishInboundOutput output, boolean mqtt5, KeyId publisher,
+                       String clientId) {
         if (outcome instanceof PublishOutcome.Deliver deliver) {
             ModifiablePublishPacket packet = output.getPublishPacket();
             // Never shorter than an hour in HiveMQ's queue: the outbound interceptor enforces the TTL itself.
             packet.setMessageExpiryInterval(Math.max(deliver.ttlSeconds(),
                     RelayPublishOutboundInterceptor.BROKER_EXPIRY_FLOOR_SECONDS));
             packet.setQos(Qos.AT_LEAST_ONCE); // a QoS 0 message would be dropped for an offline recipient
-            packet.setRetain(false);          // a retained inbox message would be handed out again on every subscribe
             metrics.accepted.inc();
         } else if (outcome instanceof PublishOutcome.Parked) {
             metrics.accepted.inc();
@@ -102,7 +104,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
             metrics.duplicates.inc();
             acceptWithoutRouting(output, mqtt5);
         } else if (outcome instanceof PublishOutcome.Reject reject) {
-            refuse(output, mqtt5, acknowledged, publisher, clientId, payload, reject.error());
+            refuse(output, mqtt5, clientId, publisher, reject.error(), reject.notice());
         }
         // PassThrough: the broker's own rules apply.
     }
@@ -116,17 +118,15 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         }
     }
 
-    private void refuse(PublishInboundOutput output, boolean mqtt5, boolean acknowledged, KeyId publisher,
-                        String clientId, byte[] payload, RelayException error) {
+    private void refuse(PublishInboundOutput output, boolean mqtt5, String clientId, KeyId publisher,
+                        RelayException error, Optional<Envelope> notice) {
         metrics.refused(error.code());
         if (mqtt5) {
             output.preventPublishDelivery(ackReason(error.code()), error.reasonString());
         } else {
             output.preventPublishDelivery(); // any other answer disconnects an MQTT 3.1.1 client
         }
-        if (publisher != null && (!mqtt5 || !acknowledged)) {
-            delivery.deliverToRequester(publisher, clientId, engine.errorEnvelope(publisher, payload, error));
-        }
+        notice.ifPresent(envelope -> delivery.deliverToRequester(publisher, clientId, envelope));
     }
 
     static AckReasonCode ackReason(ErrorCode code) {

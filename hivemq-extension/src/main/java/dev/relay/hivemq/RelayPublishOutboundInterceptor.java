@@ -9,12 +9,10 @@ import dev.relay.protocol.Envelope;
 import dev.relay.protocol.RelayException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
-import dev.relay.protocol.Ttl;
-import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Enforces the TTL at delivery and records delivery (sent → delivered, SPEC §3.5.2 and the audit log) when HiveMQ hands
+ * Enforces the TTL at delivery (the engine's rule) and records delivery (sent → delivered, SPEC §3.5.2 and the audit log) when HiveMQ hands
  * an inbox message to its owner's connection; the store write runs on the executor.
  *
  * <p>Why the TTL is enforced here and not by HiveMQ's message expiry alone: a QoS 1 message that was in flight to a
@@ -31,13 +29,11 @@ final class RelayPublishOutboundInterceptor implements PublishOutboundIntercepto
     private final RelayEngine engine;
     private final ExecutorService executor;
     private final RelayMetrics metrics;
-    private final Clock clock;
 
-    RelayPublishOutboundInterceptor(RelayEngine engine, ExecutorService executor, RelayMetrics metrics, Clock clock) {
+    RelayPublishOutboundInterceptor(RelayEngine engine, ExecutorService executor, RelayMetrics metrics) {
         this.engine = engine;
         this.executor = executor;
         this.metrics = metrics;
-        this.clock = clock;
     }
 
     @Override
@@ -58,14 +54,13 @@ final class RelayPublishOutboundInterceptor implements PublishOutboundIntercepto
         } catch (RelayException | RuntimeException e) {
             return; // not an envelope the relay accepted (it would have been refused inbound): nothing to enforce
         }
-        long now = clock.millis();
-        long expiresAt = envelope.expiresAtMillis(engine.config().maxTtlSeconds());
-        if (expiresAt <= now) {
+        long ttlLeft = engine.ttlLeftSeconds(envelope);
+        if (ttlLeft == 0) {
             output.preventPublishDelivery(); // SPEC §6.3: never delivered after its TTL
             metrics.expired.inc();
             return;
         }
-        output.getPublishPacket().setMessageExpiryInterval(Math.max(1, Ttl.remainingSeconds(expiresAt, now)));
+        output.getPublishPacket().setMessageExpiryInterval(ttlLeft);
         executor.submit(() -> {
             try {
                 engine.markDelivered(envelope.from(), envelope.id());

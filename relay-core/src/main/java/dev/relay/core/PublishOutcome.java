@@ -4,6 +4,7 @@ import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
+import java.util.Optional;
 
 /** What an adapter does with one publish, as decided by {@link RelayEngine#onPublish}. */
 public sealed interface PublishOutcome {
@@ -40,9 +41,16 @@ public sealed interface PublishOutcome {
     }
 
     /**
-     * Refuse with a stable code; {@code retryAfterSeconds} is set for {@link ErrorCode#RATE_LIMITED}.
+     * Refuse with a stable code. Adapters answer with the transport's refusal and send {@code notice} to the
+     * publishing session when there is one: the engine decided whether the transport can carry the code and
+     * throttled {@code rate_limited} notices.
+     *
+     * @param retryAfterSeconds set for {@link ErrorCode#RATE_LIMITED}, else 0
+     * @param envelopeId        the refused envelope's id when it could be read, else null
+     * @param notice            the relay-signed error envelope for the publisher's inbox, if one is to be sent
      */
-    record Reject(RelayException error, long retryAfterSeconds) implements PublishOutcome {
+    record Reject(RelayException error, long retryAfterSeconds, String envelopeId, Optional<Envelope> notice)
+            implements PublishOutcome {
         public ErrorCode code() {
             return error.code();
         }

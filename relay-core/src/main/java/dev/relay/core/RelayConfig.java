@@ -15,8 +15,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Operator settings of the engine. Every adapter reads the same keys (from the HiveMQ extension folder, Artemis'
- * broker.xml plugin properties, or the gateway's file), so one relay behaves the same on every broker.
+ * Operator settings of the engine. Every adapter reads the same keys (from the HiveMQ extension folder or Artemis'
+ * broker.xml plugin properties), so one relay behaves the same on every broker. The gateway has settings of its own
+ * ({@code GatewayConfig}): it is a client of the broker, not a user of the engine.
  * Bad values fail at startup with a {@link RelayConfigException} naming the key.
  */
 public record RelayConfig(

@@ -1,9 +1,6 @@
 package dev.relay.core;
 
-import dev.relay.core.limit.RateDecision;
-import dev.relay.core.limit.TokenBucketRateLimiter;
 import dev.relay.store.AuditEvent;
-import dev.relay.store.DeliveryState;
 import dev.relay.store.MessageRecord;
 import dev.relay.store.ParkedMessage;
 import dev.relay.store.PolicyRecord;
@@ -15,20 +12,16 @@ import dev.relay.protocol.ClientIds;
 import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
-import dev.relay.protocol.InboundCheck;
 import dev.relay.protocol.InboxPolicy;
 import dev.relay.protocol.KeyFiles;
 import dev.relay.protocol.KeyId;
-import dev.relay.protocol.Kind;
 import dev.relay.protocol.PolicyMode;
-import dev.relay.protocol.Receipt;
 import dev.relay.protocol.RelayException;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.Ttl;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -36,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker-neutral engine: every relay decision is made here, once, so that the HiveMQ extension, the Artemis
- * plugin and the gateway stay thin. Adapters translate their callbacks into these calls and the outcomes back into
+ * The broker-neutral engine: every relay decision is made here, once, so that the HiveMQ extension and the Artemis
+ * plugin stay thin. Adapters translate their callbacks into these calls and the outcomes back into
  * their broker's answers. Thread-safe.
  */
 public final class RelayEngine implements AutoCloseable {
@@ -51,23 +44,22 @@ public final class RelayEngine implements AutoCloseable {
     private final RelayStore store;
     private final RelayKeyPair relayKey;
     private final Clock clock;
-    private final TokenBucketRateLimiter rateLimiter;
     private final KeyIdCache keyIds = new KeyIdCache(100_000);
     private final SystemRequests systemRequests;
+    private final ErrorNotices notices;
+    private final PublishDecision publishes;
     private final SecureRandom random = new SecureRandom();
     private volatile BrokerSessions brokerSessions = BrokerSessions.ALWAYS;
-    /** When this engine (and so its broker) started: records older than this may predate a broker crash. */
-    private final long startedAtMillis;
 
     RelayEngine(RelayConfig config, RelayStore store, RelayKeyPair relayKey, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
         this.relayKey = Objects.requireNonNull(relayKey, "relayKey");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.rateLimiter = new TokenBucketRateLimiter(config.sendBurst(), config.sendsPerMinute(), Duration.ofMinutes(1),
-                () -> clock.millis() * 1_000_000L);
         this.systemRequests = new SystemRequests(config, store, relayKey, keyIds, clock);
-        this.startedAtMillis = clock.millis();
+        this.notices = new ErrorNotices(systemRequests, clock);
+        this.publishes = new PublishDecision(config, store, relayKey.keyId(), clock, keyIds, systemRequests, notices,
+                () -> brokerSessions);
     }
 
     /**
@@ -158,6 +150,16 @@ public final class RelayEngine implements AutoCloseable {
         return admit(verified, facts);
     }
 
+    /**
+     * The will rule (SPEC §2.6): the broker publishes a will after its client left, so it would pass no envelope
+     * check. A connect whose will topic ({@code null}: none) lies in the relay namespace is refused as forbidden.
+     */
+    public void admitWill(Address willTopic) throws RelayException {
+        if (willTopic != null && !(willTopic instanceof Address.Outside)) {
+            throw new RelayException(ErrorCode.FORBIDDEN, "a will message may not go into the relay namespace");
+        }
+    }
+
     private KeyId admit(ConnectToken.Verified token, ConnectFacts facts) throws RelayException {
         try {
             return admitVerified(token, facts);
@@ -222,171 +224,52 @@ public final class RelayEngine implements AutoCloseable {
 
     /**
      * Decides one publish by {@code publisher} to {@code address} (parse the topic or address with
-     * {@link dev.relay.protocol.Addressing}). Never throws: every fault becomes a {@link PublishOutcome.Reject}.
+     * {@link dev.relay.protocol.Addressing}), given what the adapter knows about it. Never throws: every fault becomes
+     * a {@link PublishOutcome.Reject}, which carries the error notice to send, if any.
      */
-    public PublishOutcome onPublish(KeyId publisher, Address address, byte[] payload) {
-        return onPublish(publisher, null, address, payload);
-    }
-
-    /**
-     * As {@link #onPublish(KeyId, Address, byte[])}, naming the publishing connection's client id when its session
-     * ends with the connection (else null), for {@link BrokerSessions#readers(KeyId, String)}.
-     */
-    public PublishOutcome onPublish(KeyId publisher, String passingPublisher, Address address, byte[] payload) {
+    public PublishOutcome onPublish(KeyId publisher, PublishFacts facts, Address address, byte[] payload) {
         try {
-            return decidePublish(publisher, passingPublisher, address, payload);
+            return publishes.decide(publisher, facts, address, payload);
         } catch (RelayException e) {
             LOG.debug("Refused publish by {} to {}: {}", publisher, address, e.reasonString());
-            return new PublishOutcome.Reject(e, 0);
+            return notices.reject(publisher, facts, payload, e, 0);
         } catch (RuntimeException e) {
             LOG.error("Relay engine failed on a publish by {} to {}; refused it with 'internal'", publisher, address, e);
-            return new PublishOutcome.Reject(new RelayException(ErrorCode.INTERNAL, "relay internal error"), 0);
+            return notices.reject(publisher, facts, payload, new RelayException(ErrorCode.INTERNAL,
+                    "relay internal error"), 0);
         }
-    }
-
-    private PublishOutcome decidePublish(KeyId publisher, String passingPublisher, Address address, byte[] payload)
-            throws RelayException {
-        if (address instanceof Address.Outside outside) {
-            if (config.allowOutsideNamespace()) {
-                return new PublishOutcome.PassThrough();
-            }
-            throw new RelayException(ErrorCode.FORBIDDEN, "topic '" + shorten(outside.raw())
-                    + "' is outside the relay namespace and the operator does not allow that");
-        }
-        if (address instanceof Address.Forbidden forbidden) {
-            throw new RelayException(ErrorCode.FORBIDDEN, "'" + shorten(forbidden.raw()) + "': " + forbidden.why());
-        }
-        RateDecision rate = rateLimiter.tryAcquire(publisher.toString());
-        if (!rate.allowed()) {
-            // SPEC §9: the text starts with retry_after=<n> so string-only transports carry the number.
-            RelayException limited = new RelayException(ErrorCode.RATE_LIMITED, "retry_after=" + rate.retryAfterSeconds()
-                    + "; more than " + config.sendsPerMinute() + " sends per minute");
-            return new PublishOutcome.Reject(limited, rate.retryAfterSeconds());
-        }
-        long now = clock.millis();
-        try {
-            return decideCounted(publisher, passingPublisher, address, payload, now);
-        } catch (RelayException refused) {
-            // Audited only once a rate token was spent, so a flood cannot grow the audit log faster than the limit.
-            audit(new AuditEvent(now, "publish.refused", publisher.toString(), "", refused.code().code()
-                    + " bytes=" + payload.length));
-            throw refused;
-        }
-    }
-
-    private PublishOutcome decideCounted(KeyId publisher, String passingPublisher, Address address, byte[] payload,
-                                         long now) throws RelayException {
-        boolean isRequest = address instanceof Address.SystemRequests;
-        String addressedTo = isRequest ? Envelope.SYSTEM_RECIPIENT : ((Address.Inbox) address).keyId();
-        Envelope envelope = InboundCheck.check(payload, publisher, addressedTo, now, config.maxTtlSeconds(),
-                config.maxClockSkewSeconds() * 1000);
-        if (isRequest) {
-            // Recorded like any message, so a re-sent request (at-least-once publish) is not executed twice.
-            boolean fresh = store.recordMessage(new MessageRecord(publisher.toString(), envelope.id(),
-                    Envelope.SYSTEM_RECIPIENT, null, envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(),
-                    envelope.expiresAtMillis(config.maxTtlSeconds()), DeliveryState.DELIVERED, null));
-            if (!fresh) {
-                return new PublishOutcome.Duplicate(envelope);
-            }
-            return new PublishOutcome.Reply(publisher, systemRequests.answer(publisher, envelope));
-        }
-        return decideDelivery(publisher, passingPublisher, keyIds.parse(envelope.to()), envelope, now);
-    }
-
-    private PublishOutcome decideDelivery(KeyId sender, String passingPublisher, KeyId recipient, Envelope envelope,
-                                          long now) throws RelayException {
-        if (envelope.kind() == Kind.RESPONSE || envelope.kind() == Kind.ERROR) {
-            throw new RelayException(ErrorCode.FORBIDDEN, envelope.kind().wireName() + " envelopes come from the relay only");
-        }
-        boolean owner = sender.equals(recipient);
-        boolean fromRelay = sender.equals(relayKey.keyId()); // rule 2 of SPEC §5.4
-        // Read once: the answered message decides rule 3 and is what a receipt marks delivered (its message_id is
-        // in_reply_to, Receipt.parse checks that).
-        MessageRecord answered = envelope.inReplyTo() == null ? null
-                : store.message(recipient.toString(), envelope.inReplyTo()).orElse(null);
-        boolean reply = !owner && answersLiveMessage(answered, sender, now);
-        InboxPolicy policy = policyOf(store, config, recipient);
-        if (!policy.admits(sender.toString(), owner, fromRelay, reply)) {
-            throw new RelayException(ErrorCode.ACL_DENIED, "the inbox of " + recipient + " does not accept messages from "
-                    + sender + " (policy " + policy.mode().wireName() + ")");
-        }
-        boolean isReceipt = envelope.kind() == Kind.RECEIPT;
-        if (isReceipt) {
-            Receipt.parse(envelope); // a malformed receipt is refused (SPEC §3.7); its content is not needed here
-        }
-        long expiresAt = envelope.expiresAtMillis(config.maxTtlSeconds());
-        BrokerSessions.Readers readers = brokerSessions.readers(recipient, passingPublisher);
-        // The copy beside a delivery to the publisher's own one-shot session is a courtesy: it never refuses.
-        boolean park = readers == BrokerSessions.Readers.NONE
-                || readers == BrokerSessions.Readers.PUBLISHER_ONLY && hasParkingRoom(recipient, now);
-        if (park) {
-            // Checked before anything is recorded: a refused envelope leaves no trace and may be sent again.
-            if (store.message(sender.toString(), envelope.id()).isPresent()) {
-                return new PublishOutcome.Duplicate(envelope);
-            }
-            if (readers == BrokerSessions.Readers.NONE) {
-                requireParkingRoom(recipient, now);
-            }
-        }
-        boolean threaded = envelope.threadId() != null;
-        byte[] json = threaded || park ? envelope.toJson() : null; // encoded once for the thread record and parking
-        boolean fresh = store.acceptMessage(new MessageRecord(sender.toString(), envelope.id(), recipient.toString(),
-                envelope.threadId(), envelope.inReplyTo(), envelope.kind().wireName(), envelope.ts(), expiresAt,
-                DeliveryState.SENT, threaded ? json : null),
-                new AuditEvent(now, "message.sent", sender.toString(), recipient.toString(),
-                        envelope.kind().wireName() + " " + envelope.id() + " bytes=" + envelope.bodyLength()),
-                park ? json : null);
-        if (!fresh) {
-            return repeatOf(sender, recipient, envelope, expiresAt, now);
-        }
-        if (isReceipt) {
-            recordReceipt(sender, answered, now);
-        }
-        if (readers == BrokerSessions.Readers.NONE) {
-            return new PublishOutcome.Parked(recipient, envelope, expiresAt);
-        }
-        return new PublishOutcome.Deliver(recipient, envelope, Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
     }
 
     /**
-     * A repeat of an envelope this relay accepted for a broker queue (SPEC §10.8): a duplicate, unless it was signed
-     * before this relay started and the relay has not seen it handed to its recipient. The relay records before the
-     * broker stores, so a broker killed in between acknowledged nothing and kept nothing, and the sender's re-send is
-     * the only copy left: it is routed again. Within one run the broker has the first copy, so a repeat is not
-     * delivered twice. Recipients de-duplicate anyway (§3.8), and only the sender can repeat its envelope.
+     * A publish the adapter refused before asking {@link #onPublish} (the broker would lose it, or refuses the name
+     * itself): the same {@link PublishOutcome.Reject} the engine would make, error notice included.
      */
-    private PublishOutcome repeatOf(KeyId sender, KeyId recipient, Envelope envelope, long expiresAt, long now) {
-        if (envelope.ts() < startedAtMillis && expiresAt > now) {
-            MessageRecord earlier = store.message(sender.toString(), envelope.id()).orElse(null);
-            if (earlier != null && earlier.state() == DeliveryState.SENT
-                    && earlier.recipient().equals(recipient.toString()) && earlier.tsMs() == envelope.ts()) {
-                return new PublishOutcome.Deliver(recipient, envelope,
-                        Math.max(1, Ttl.remainingSeconds(expiresAt, now)), expiresAt);
-            }
-        }
-        return new PublishOutcome.Duplicate(envelope);
-    }
-
-    /** Rule 3 of SPEC §5.4: a reply to a live message the recipient itself sent to this sender. */
-    private static boolean answersLiveMessage(MessageRecord answered, KeyId sender, long now) {
-        return answered != null && answered.recipient().equals(sender.toString()) && answered.expiresAtMs() > now;
-    }
-
-    /** A receipt marks the receipted message delivered, if it is the recipient's own message to the receipt's sender. */
-    private void recordReceipt(KeyId receiptSender, MessageRecord receipted, long now) {
-        if (receipted != null && receipted.recipient().equals(receiptSender.toString())) {
-            markDelivered(receipted.sender(), receipted.messageId(), now);
-        }
+    public PublishOutcome.Reject refuse(KeyId publisher, PublishFacts facts, byte[] payload, RelayException error) {
+        return notices.reject(publisher, facts, payload, error, 0);
     }
 
     /** Records that a message reached its recipient (a receipt, or an adapter that saw the broker deliver it). */
     public void markDelivered(String sender, String messageId) {
-        markDelivered(sender, messageId, clock.millis());
+        markDelivered(store, sender, messageId, clock.millis());
     }
 
-    private void markDelivered(String sender, String messageId, long now) {
+    static void markDelivered(RelayStore store, String sender, String messageId, long now) {
         // Only sent -> delivered: a broker redelivery must not audit twice, and expired stays expired.
         store.markDelivered(sender, messageId, new AuditEvent(now, "message.delivered", sender, "", messageId));
+    }
+
+    /**
+     * The TTL rule at delivery (SPEC §6.3), for the adapter that hands an inbox message to a reader: the whole seconds
+     * of TTL left (at least 1), or 0 when the envelope expired and must be dropped, never delivered.
+     */
+    public long ttlLeftSeconds(long expiresAtMillis) {
+        long now = clock.millis();
+        return expiresAtMillis <= now ? 0 : Math.max(1, Ttl.remainingSeconds(expiresAtMillis, now));
+    }
+
+    /** As {@link #ttlLeftSeconds(long)} for an envelope, its TTL clamped to the operator's maximum. */
+    public long ttlLeftSeconds(Envelope envelope) {
+        return ttlLeftSeconds(envelope.expiresAtMillis(config.maxTtlSeconds()));
     }
 
     /** The stored policy of {@code owner}, else the operator default; publishes and system requests both read it here. */
@@ -435,17 +318,6 @@ public final class RelayEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- parking
 
-    private boolean hasParkingRoom(KeyId recipient, long now) {
-        return store.parkedCount(recipient.toString(), now) < config.maxParkedPerRecipient();
-    }
-
-    private void requireParkingRoom(KeyId recipient, long now) throws RelayException {
-        if (!hasParkingRoom(recipient, now)) {
-            throw new RelayException(ErrorCode.QUEUE_FULL, "the inbox of " + recipient + " holds "
-                    + config.maxParkedPerRecipient() + " waiting messages, the operator's limit");
-        }
-    }
-
     /**
      * Tells the engine which recipients the broker can queue for; the others get their messages parked in the store
      * ({@link PublishOutcome.Parked}) until {@link #parked} hands them to the adapter on connect.
@@ -475,17 +347,6 @@ public final class RelayEngine implements AutoCloseable {
     // ---------------------------------------------------------------- errors and upkeep
 
     /**
-     * The error envelope for a refused publish, signed by the relay, for the publisher's inbox. MQTT 3.1.1 has no
-     * other way to tell a client why a publish was refused. It names the refused envelope's id whenever that can be
-     * read, parse-stage refusals included, so a client with several publishes in flight knows which one it was
-     * (SPEC §3.5.6); a rate-limited payload is not examined (SPEC §9).
-     */
-    public Envelope errorEnvelope(KeyId publisher, byte[] refusedPayload, RelayException error) {
-        String inReplyTo = error.code() == ErrorCode.RATE_LIMITED ? null : Envelope.readableId(refusedPayload);
-        return systemRequests.error(publisher, inReplyTo, error);
-    }
-
-    /**
      * Periodic upkeep: forgets nonces past their window, marks undelivered expired messages (audited), deletes
      * expired messages and parked messages. Adapters call it from their scheduler, e.g. once a minute.
      *
@@ -509,8 +370,12 @@ public final class RelayEngine implements AutoCloseable {
         return expiredCount;
     }
 
-    /** Appends to the audit log; a store fault is logged, never thrown at a client whose action was already decided. */
     private void audit(AuditEvent event) {
+        audit(store, event);
+    }
+
+    /** Appends to the audit log; a store fault is logged, never thrown at a client whose action was already decided. */
+    static void audit(RelayStore store, AuditEvent event) {
         try {
             store.appendAudit(event);
         } catch (RuntimeException e) {

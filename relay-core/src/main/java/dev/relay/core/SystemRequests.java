@@ -37,8 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +54,6 @@ final class SystemRequests {
      * one card (card + envelope, about 80 KB at most) within a response body.
      */
     static final int MAX_CARD_REQUEST_BYTES = 32_768;
-    private static final Pattern RETRY_AFTER = Pattern.compile("retry_after=(\\d{1,18})");
 
     private final RelayConfig config;
     private final RelayStore store;
@@ -89,26 +86,21 @@ final class SystemRequests {
                     .body(JsonBodies.response(parsed.op(), result)));
         } catch (RelayException e) {
             LOG.debug("System request {} by {} refused: {}", request.id(), requester, e.reasonString());
-            return error(requester, request.id(), e);
+            return error(requester, request.id(), e, 0);
         } catch (RuntimeException e) {
             // The request is already recorded, so a retry would be a duplicate: answer it now, as internal.
             LOG.error("System request {} ({}) by {} failed inside the relay", request.id(), request.kind(), requester, e);
-            return error(requester, request.id(), new RelayException(ErrorCode.INTERNAL, "relay internal error"));
+            return error(requester, request.id(), new RelayException(ErrorCode.INTERNAL, "relay internal error"), 0);
         }
     }
 
-    Envelope error(KeyId to, String inReplyTo, RelayException error) {
+    /** An error envelope {"code","message"}; a rate_limited one also carries "retry_after" (SPEC §3.5.6). */
+    Envelope error(KeyId to, String inReplyTo, RelayException error, long retryAfterSeconds) {
+        byte[] body = error.code() == ErrorCode.RATE_LIMITED && retryAfterSeconds > 0
+                ? JsonBodies.rateLimited(error.getMessage(), retryAfterSeconds)
+                : JsonBodies.error(error.code(), error.getMessage());
         return sign(Envelope.builder(Kind.ERROR).to(to).inReplyTo(inReplyTo).contentType(JsonBodies.CONTENT_TYPE)
-                .body(errorBody(error)));
-    }
-
-    /** {"code","message"}; for rate_limited also "retry_after" (SPEC §3.5.6), read from its mandated text prefix. */
-    private static byte[] errorBody(RelayException error) {
-        Matcher retry = RETRY_AFTER.matcher(String.valueOf(error.getMessage()));
-        if (error.code() == ErrorCode.RATE_LIMITED && retry.lookingAt()) {
-            return JsonBodies.rateLimited(error.getMessage(), Long.parseLong(retry.group(1))); // 18 digits always fit
-        }
-        return JsonBodies.error(error.code(), error.getMessage());
+                .body(body));
     }
 
     private Envelope sign(Envelope.Builder builder) {

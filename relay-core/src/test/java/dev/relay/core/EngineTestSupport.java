@@ -39,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * at the current second so that envelopes built by protocol helpers with the system time are accepted too.
  */
 abstract class EngineTestSupport {
+    /** An acknowledged MQTT 5 publish from a lasting session: the transport carries the refusal code. */
+    static final PublishFacts LASTING = PublishFacts.of(ConnectFacts.Transport.MQTT5);
+    /** An MQTT 3.1.1 publish: a refusal needs an error notice. */
+    static final PublishFacts MQTT3 = PublishFacts.of(ConnectFacts.Transport.MQTT3);
     static final String REALM = "test-realm";
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -134,7 +138,7 @@ abstract class EngineTestSupport {
 
     /** {@code publisher}'s connection publishes {@code envelope} into {@code inbox}'s inbox topic. */
     PublishOutcome publish(RelayKeyPair publisher, RelayKeyPair inbox, Envelope envelope) {
-        return engine.onPublish(publisher.keyId(), inboxOf(inbox), envelope.toJson());
+        return engine.onPublish(publisher.keyId(), LASTING, inboxOf(inbox), envelope.toJson());
     }
 
     /** Signs as {@code from} and publishes into the inbox named by the envelope's {@code to}. */
@@ -190,7 +194,7 @@ abstract class EngineTestSupport {
      * the relay key, into the requester's inbox, in_reply_to = request id, a response or an error.
      */
     Envelope ask(RelayKeyPair requester, Envelope request) {
-        PublishOutcome outcome = engine.onPublish(requester.keyId(), systemAddress(), request.toJson());
+        PublishOutcome outcome = engine.onPublish(requester.keyId(), LASTING, systemAddress(), request.toJson());
         assertThat(outcome).as("outcome of %s", request).isInstanceOf(PublishOutcome.Reply.class);
         PublishOutcome.Reply reply = (PublishOutcome.Reply) outcome;
         assertThat(reply.requester()).isEqualTo(requester.keyId());

@@ -74,7 +74,7 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
         List<Envelope> notes = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) { // the parking bound is 3
             Envelope note = sign(message(bob), bob);
-            assertThat(engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), note.toJson()))
+            assertThat(engine.onPublish(bob.keyId(), new PublishFacts(ConnectFacts.Transport.MQTT5, 1, false, "bob.cli-1"), inboxOf(bob), note.toJson()))
                     .as("note %d: routed to the one-shot session, never refused", i)
                     .isInstanceOf(PublishOutcome.Deliver.class);
             notes.add(note);
@@ -82,7 +82,7 @@ class ParkingAndHousekeepingTest extends EngineTestSupport {
 
         assertThat(parkedIds(10)).as("copies while there is room")
                 .containsExactly(notes.get(0).id(), notes.get(1).id(), notes.get(2).id());
-        assertThat(engine.onPublish(bob.keyId(), "bob.cli-1", inboxOf(bob), notes.get(0).toJson()))
+        assertThat(engine.onPublish(bob.keyId(), new PublishFacts(ConnectFacts.Transport.MQTT5, 1, false, "bob.cli-1"), inboxOf(bob), notes.get(0).toJson()))
                 .isInstanceOf(PublishOutcome.Duplicate.class);
         assertThat(publish(alice, bob, sign(message(bob), alice))).as("without a session name: held by the broker")
                 .isInstanceOf(PublishOutcome.Deliver.class);

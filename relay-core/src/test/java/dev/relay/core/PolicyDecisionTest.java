@@ -158,12 +158,12 @@ class PolicyDecisionTest extends EngineTestSupport {
         RelayEngine shortTtl = engineWith(new RelayConfig(REALM, dataDir, 120, 60, 300, PolicyMode.BLOCKLIST, 100, 100,
                 false, 10));
         Envelope question = sign(message(alice).expiresIn(3600L), bob);
-        delivered(shortTtl.onPublish(bob.keyId(), inboxOf(alice), question.toJson()));
-        delivered(shortTtl.onPublish(alice.keyId(), inboxOf(bob),
+        delivered(shortTtl.onPublish(bob.keyId(), LASTING, inboxOf(alice), question.toJson()));
+        delivered(shortTtl.onPublish(alice.keyId(), LASTING, inboxOf(bob),
                 sign(message(bob).inReplyTo(question.id()), alice).toJson()));
         clock.advanceSeconds(60);
         Envelope reply = sign(message(bob).inReplyTo(question.id()), alice);
-        assertThat(refusal(shortTtl.onPublish(alice.keyId(), inboxOf(bob), reply.toJson()))).isEqualTo(ErrorCode.ACL_DENIED);
+        assertThat(refusal(shortTtl.onPublish(alice.keyId(), LASTING, inboxOf(bob), reply.toJson()))).isEqualTo(ErrorCode.ACL_DENIED);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.relay.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.store.AuditRecord;
@@ -74,7 +75,7 @@ class PublishDecisionTest extends EngineTestSupport {
     void operatorMaximumTtlClampsToo() {
         RelayConfig shortLived = new RelayConfig(REALM, dataDir, 120, 60, 300, PolicyMode.BLOCKLIST, 100, 100, false, 10);
         Envelope sent = sign(message(bob), alice);
-        PublishOutcome.Deliver deliver = delivered(engineWith(shortLived).onPublish(alice.keyId(), inboxOf(bob),
+        PublishOutcome.Deliver deliver = delivered(engineWith(shortLived).onPublish(alice.keyId(), LASTING, inboxOf(bob),
                 sent.toJson()));
         assertThat(deliver.ttlSeconds()).isEqualTo(60);
     }
@@ -117,8 +118,8 @@ class PublishDecisionTest extends EngineTestSupport {
         byte[] tamperedBody = replace(sent, "\"body\":\"" + Base64Url.encode("hello".getBytes(StandardCharsets.UTF_8)),
                 "\"body\":\"" + Base64Url.encode("HELLO".getBytes(StandardCharsets.UTF_8)));
 
-        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), tamperedTs))).isEqualTo(ErrorCode.BAD_SIGNATURE);
-        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), tamperedBody))).isEqualTo(ErrorCode.BAD_SIGNATURE);
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob), tamperedTs))).isEqualTo(ErrorCode.BAD_SIGNATURE);
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob), tamperedBody))).isEqualTo(ErrorCode.BAD_SIGNATURE);
         assertNotRecorded(sent);
         assertThat(delivered(publish(alice, bob, sent)).envelope()).as("the genuine one still goes").isEqualTo(sent);
     }
@@ -132,7 +133,7 @@ class PublishDecisionTest extends EngineTestSupport {
         Envelope request = request(alice, SystemOp.RELAY_INFO, Map.of());
         assertThat(refusal(publish(alice, bob, request))).as("a request into an inbox")
                 .isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
-        assertThat(refusal(engine.onPublish(alice.keyId(), systemAddress(), toBob.toJson())))
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, systemAddress(), toBob.toJson())))
                 .as("a message to the system address").isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
     }
 
@@ -171,9 +172,9 @@ class PublishDecisionTest extends EngineTestSupport {
                 new String(replace(sent, "\"kind\":\"message\"", "\"kind\":\"gossip\""), StandardCharsets.UTF_8),
                 ErrorCode.UNSUPPORTED_KIND,
                 new String(replace(sent, "\"expires_in\":5", "\"expires_in\":0"), StandardCharsets.UTF_8), ErrorCode.BAD_TTL);
-        cases.forEach((payload, code) -> assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob),
+        cases.forEach((payload, code) -> assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob),
                 payload.getBytes(StandardCharsets.UTF_8)))).as(payload).isEqualTo(code));
-        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), new byte[0]))).isEqualTo(ErrorCode.MALFORMED);
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob), new byte[0]))).isEqualTo(ErrorCode.MALFORMED);
         assertNotRecorded(sent);
         assertThat(audit()).extracting(AuditRecord::type).containsOnly("publish.refused");
     }
@@ -182,14 +183,14 @@ class PublishDecisionTest extends EngineTestSupport {
     void oversizedPayloadOrBodyIsTooLarge() {
         byte[] huge = new byte[Envelope.MAX_ENVELOPE_BYTES + 1];
         Arrays.fill(huge, (byte) ' ');
-        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), huge))).isEqualTo(ErrorCode.TOO_LARGE);
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob), huge))).isEqualTo(ErrorCode.TOO_LARGE);
 
         Envelope sent = sign(message(bob), alice);
         String bigBody = Base64Url.encode(new byte[Envelope.MAX_BODY_BYTES + 1]);
         byte[] bodyTooBig = replace(sent, "\"body\":\"" + Base64Url.encode("hello".getBytes(StandardCharsets.UTF_8)) + "\"",
                 "\"body\":\"" + bigBody + "\"");
         assertThat(bodyTooBig.length).isLessThan(Envelope.MAX_ENVELOPE_BYTES);
-        assertThat(refusal(engine.onPublish(alice.keyId(), inboxOf(bob), bodyTooBig))).isEqualTo(ErrorCode.TOO_LARGE);
+        assertThat(refusal(engine.onPublish(alice.keyId(), LASTING, inboxOf(bob), bodyTooBig))).isEqualTo(ErrorCode.TOO_LARGE);
         assertNotRecorded(sent);
 
         Envelope maxBody = sign(message(bob).body(new byte[Envelope.MAX_BODY_BYTES]), alice);
@@ -215,7 +216,7 @@ class PublishDecisionTest extends EngineTestSupport {
     @Test
     void topicOutsideTheNamespaceIsForbiddenByDefault() {
         Envelope sent = sign(message(bob), alice);
-        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), Addressing.parseMqttTopic("home/kitchen/fan"),
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), LASTING, Addressing.parseMqttTopic("home/kitchen/fan"),
                 sent.toJson()));
         assertThat(reject.code()).isEqualTo(ErrorCode.FORBIDDEN);
         assertThat(reject.reasonString()).startsWith("forbidden: ").contains("home/kitchen/fan").contains("outside");
@@ -225,11 +226,11 @@ class PublishDecisionTest extends EngineTestSupport {
     @Test
     void topicOutsideTheNamespacePassesWhenTheOperatorAllowsIt() {
         RelayEngine open = engineWith(config().withAllowOutsideNamespace(true));
-        assertThat(open.onPublish(alice.keyId(), Addressing.parseMqttTopic("home/kitchen/fan"), "on".getBytes()))
+        assertThat(open.onPublish(alice.keyId(), LASTING, Addressing.parseMqttTopic("home/kitchen/fan"), "on".getBytes()))
                 .isInstanceOf(PublishOutcome.PassThrough.class);
-        assertThat(open.onPublish(alice.keyId(), Addressing.parseArtemisAddress("orders.eu"), "{}".getBytes()))
+        assertThat(open.onPublish(alice.keyId(), LASTING, Addressing.parseArtemisAddress("orders.eu"), "{}".getBytes()))
                 .isInstanceOf(PublishOutcome.PassThrough.class);
-        assertThat(refusal(open.onPublish(alice.keyId(), Addressing.parseMqttTopic("relay/v1/other"), "x".getBytes())))
+        assertThat(refusal(open.onPublish(alice.keyId(), LASTING, Addressing.parseMqttTopic("relay/v1/other"), "x".getBytes())))
                 .as("the reserved namespace stays closed").isEqualTo(ErrorCode.FORBIDDEN);
         assertThat(audit()).isEmpty();
     }
@@ -239,7 +240,7 @@ class PublishDecisionTest extends EngineTestSupport {
         Envelope sent = sign(message(bob), alice);
         for (String topic : new String[] {"relay/v1/other", "relay/v1/inbox/not-a-key", "relay/v1/inbox/",
                 "relay/v1/sys/extra", "relay/v1/inbox/" + id(bob) + "/x"}) {
-            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), Addressing.parseMqttTopic(topic),
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), LASTING, Addressing.parseMqttTopic(topic),
                     sent.toJson()));
             assertThat(reject.code()).as(topic).isEqualTo(ErrorCode.FORBIDDEN);
         }
@@ -249,7 +250,7 @@ class PublishDecisionTest extends EngineTestSupport {
     @Test
     void artemisInboxAddressIsTheSameInbox() {
         Envelope sent = sign(message(bob), alice);
-        PublishOutcome outcome = engine.onPublish(alice.keyId(),
+        PublishOutcome outcome = engine.onPublish(alice.keyId(), LASTING,
                 Addressing.parseArtemisAddress("anycast://" + Addressing.artemisInbox(id(bob))), sent.toJson());
         assertThat(delivered(outcome).recipient()).isEqualTo(bob.keyId());
     }
@@ -280,17 +281,17 @@ class PublishDecisionTest extends EngineTestSupport {
         clock.advanceSeconds(5);
         // The broker (and its relay) restarted: the broker may have died after the relay recorded the message.
         RelayEngine restarted = engineWith(config());
-        PublishOutcome repeat = restarted.onPublish(alice.keyId(), inboxOf(bob), sent.toJson());
+        PublishOutcome repeat = restarted.onPublish(alice.keyId(), LASTING, inboxOf(bob), sent.toJson());
         assertThat(delivered(repeat).envelope()).isEqualTo(sent);
         assertThat(audit("message.sent")).as("recorded once").hasSize(1);
 
         restarted.markDelivered(id(alice), sent.id());
-        assertThat(restarted.onPublish(alice.keyId(), inboxOf(bob), sent.toJson()))
+        assertThat(restarted.onPublish(alice.keyId(), LASTING, inboxOf(bob), sent.toJson()))
                 .as("handed to its recipient: a duplicate").isInstanceOf(PublishOutcome.Duplicate.class);
 
         Envelope signedAfterTheRestart = sign(message(bob), alice);
-        delivered(restarted.onPublish(alice.keyId(), inboxOf(bob), signedAfterTheRestart.toJson()));
-        assertThat(restarted.onPublish(alice.keyId(), inboxOf(bob), signedAfterTheRestart.toJson()))
+        delivered(restarted.onPublish(alice.keyId(), LASTING, inboxOf(bob), signedAfterTheRestart.toJson()));
+        assertThat(restarted.onPublish(alice.keyId(), LASTING, inboxOf(bob), signedAfterTheRestart.toJson()))
                 .as("within one run the broker has the first copy").isInstanceOf(PublishOutcome.Duplicate.class);
     }
 
@@ -298,7 +299,7 @@ class PublishDecisionTest extends EngineTestSupport {
     void envelopeFromTheRelayKeyIsAdmittedWhateverThePolicy() {
         result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
         Envelope notice = sign(message(bob), relayKey);
-        PublishOutcome outcome = engine.onPublish(relayKey.keyId(), inboxOf(bob), notice.toJson());
+        PublishOutcome outcome = engine.onPublish(relayKey.keyId(), LASTING, inboxOf(bob), notice.toJson());
         assertThat(delivered(outcome).envelope()).isEqualTo(notice);
         assertThat(refusal(send(alice, bob, message(bob)))).isEqualTo(ErrorCode.ACL_DENIED);
     }
@@ -309,24 +310,24 @@ class PublishDecisionTest extends EngineTestSupport {
     void fourthPublishWithinTheBurstIsRateLimitedUntilATokenRefills() {
         RelayEngine limited = engineWith(config().withRate(3, 3));
         for (int i = 0; i < 3; i++) {
-            delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+            delivered(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson()));
         }
         Envelope fourth = sign(message(bob), alice);
-        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), inboxOf(bob), fourth.toJson()));
+        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), fourth.toJson()));
         assertThat(reject.code()).isEqualTo(ErrorCode.RATE_LIMITED);
         assertThat(reject.retryAfterSeconds()).isBetween(1L, 20L);
         assertThat(reject.reasonString()).startsWith("rate_limited: retry_after=" + reject.retryAfterSeconds());
         assertNotRecorded(fourth);
 
         Envelope request = request(alice, SystemOp.RELAY_INFO, Map.of());
-        assertThat(refusal(limited.onPublish(alice.keyId(), systemAddress(), request.toJson())))
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, systemAddress(), request.toJson())))
                 .as("requests take tokens from the same bucket").isEqualTo(ErrorCode.RATE_LIMITED);
 
         clock.advanceSeconds(19);
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), fourth.toJson()))).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), fourth.toJson()))).isEqualTo(ErrorCode.RATE_LIMITED);
         clock.advanceSeconds(20);
-        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+        delivered(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson())))
                 .as("only one token came back").isEqualTo(ErrorCode.RATE_LIMITED);
     }
 
@@ -334,26 +335,26 @@ class PublishDecisionTest extends EngineTestSupport {
     void rateLimitIsPerIdentity() {
         RelayEngine limited = engineWith(config().withRate(3, 3));
         for (int i = 0; i < 3; i++) {
-            delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+            delivered(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson()));
         }
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson())))
                 .isEqualTo(ErrorCode.RATE_LIMITED);
         for (int i = 0; i < 3; i++) {
-            delivered(limited.onPublish(bob.keyId(), inboxOf(alice), sign(message(alice), bob).toJson()));
+            delivered(limited.onPublish(bob.keyId(), LASTING, inboxOf(alice), sign(message(alice), bob).toJson()));
         }
-        assertThat(refusal(limited.onPublish(bob.keyId(), inboxOf(alice), sign(message(alice), bob).toJson())))
+        assertThat(refusal(limited.onPublish(bob.keyId(), LASTING, inboxOf(alice), sign(message(alice), bob).toJson())))
                 .isEqualTo(ErrorCode.RATE_LIMITED);
     }
 
     @Test
     void everyPublishIntoTheNamespaceTakesAToken() {
         RelayEngine limited = engineWith(config().withRate(3, 3));
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), "junk".getBytes())))
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), "junk".getBytes())))
                 .isEqualTo(ErrorCode.MALFORMED);
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(carol), sign(message(bob), alice).toJson())))
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(carol), sign(message(bob), alice).toJson())))
                 .isEqualTo(ErrorCode.RECIPIENT_MISMATCH);
-        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
-        assertThat(refusal(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson())))
+        delivered(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(refusal(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson())))
                 .isEqualTo(ErrorCode.RATE_LIMITED);
     }
 
@@ -363,10 +364,11 @@ class PublishDecisionTest extends EngineTestSupport {
     void errorEnvelopeForAParseableRefusalNamesTheRefusedId() throws Exception {
         result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
         Envelope refused = sign(message(bob), carol);
-        PublishOutcome.Reject reject = rejected(publish(carol, bob, refused));
+        PublishOutcome.Reject reject = rejected(engine.onPublish(carol.keyId(), MQTT3, inboxOf(bob), refused.toJson()));
         assertThat(reject.code()).isEqualTo(ErrorCode.ACL_DENIED);
+        assertThat(reject.envelopeId()).isEqualTo(refused.id());
 
-        Envelope error = engine.errorEnvelope(carol.keyId(), refused.toJson(), reject.error());
+        Envelope error = reject.notice().orElseThrow();
         assertThat(error.kind()).isEqualTo(Kind.ERROR);
         assertThat(error.verify()).isEqualTo(engine.relayKeyId());
         assertThat(error.to()).isEqualTo(id(carol));
@@ -384,8 +386,8 @@ class PublishDecisionTest extends EngineTestSupport {
     void errorEnvelopeForABadSignatureStillPointsAtTheId() throws Exception {
         Envelope sent = sign(message(bob), alice);
         byte[] tampered = replace(sent, "\"ts\":" + sent.ts(), "\"ts\":" + (sent.ts() + 1));
-        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), tampered));
-        Envelope error = engine.errorEnvelope(alice.keyId(), tampered, reject.error());
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), MQTT3, inboxOf(bob), tampered));
+        Envelope error = reject.notice().orElseThrow();
         assertThat(error.inReplyTo()).isEqualTo(sent.id());
         assertThat(body(error).get("code").asText()).isEqualTo("bad_signature");
         assertThat(error.verify()).isEqualTo(engine.relayKeyId());
@@ -403,9 +405,9 @@ class PublishDecisionTest extends EngineTestSupport {
         refused.put("too_large", replace(sent, "\"body\":\"", "\"body\":\""
                 + Base64Url.encode(new byte[Envelope.MAX_BODY_BYTES + 3])));
         for (Map.Entry<String, byte[]> payload : refused.entrySet()) {
-            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), payload.getValue()));
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), MQTT3, inboxOf(bob), payload.getValue()));
             assertThat(reject.code().code()).isEqualTo(payload.getKey());
-            Envelope error = engine.errorEnvelope(alice.keyId(), payload.getValue(), reject.error());
+            Envelope error = reject.notice().orElseThrow();
             assertThat(error.inReplyTo()).as("SPEC §3.5.6: %s", payload.getKey()).isEqualTo(sent.id());
         }
     }
@@ -420,20 +422,21 @@ class PublishDecisionTest extends EngineTestSupport {
                 replace(sent, id, id + "," + id),                                   // duplicate member
                 replace(sent, "\"v\":1", "\"v\":\"\\ud800\""),                       // unpaired surrogate
                 Arrays.copyOf(sent.toJson(), sent.toJson().length - 1)}) {        // not a whole JSON object
-            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), payload));
-            assertThat(engine.errorEnvelope(alice.keyId(), payload, reject.error()).inReplyTo())
+            PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), MQTT3, inboxOf(bob), payload));
+            assertThat(reject.notice().orElseThrow().inReplyTo())
                     .as(new String(payload, StandardCharsets.UTF_8)).isNull();
         }
         byte[] oversized = (sent.toJsonString() + " ".repeat(Envelope.MAX_ENVELOPE_BYTES)).getBytes(StandardCharsets.UTF_8);
-        RelayException tooLarge = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), oversized)).error();
-        assertThat(engine.errorEnvelope(alice.keyId(), oversized, tooLarge).inReplyTo()).as("not parsed at all").isNull();
+        PublishOutcome.Reject tooLarge = rejected(engine.onPublish(alice.keyId(), MQTT3, inboxOf(bob), oversized));
+        assertThat(tooLarge.envelopeId()).as("not parsed at all").isNull();
+        assertThat(tooLarge.notice().orElseThrow().inReplyTo()).as("not parsed at all").isNull();
     }
 
     @Test
     void errorEnvelopeForGarbageHasNoInReplyTo() throws Exception {
         byte[] garbage = "\u0000\u00ffnot an envelope".getBytes(StandardCharsets.ISO_8859_1);
-        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), inboxOf(bob), garbage));
-        Envelope error = engine.errorEnvelope(alice.keyId(), garbage, reject.error());
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), MQTT3, inboxOf(bob), garbage));
+        Envelope error = reject.notice().orElseThrow();
         assertThat(error.inReplyTo()).isNull();
         assertThat(error.kind()).isEqualTo(Kind.ERROR);
         assertThat(error.verify()).isEqualTo(engine.relayKeyId());
@@ -442,8 +445,8 @@ class PublishDecisionTest extends EngineTestSupport {
         assertThat(fieldNames(body)).containsExactlyInAnyOrder("code", "message");
         assertThat(body.get("code").asText()).isEqualTo("malformed");
 
-        Envelope forNull = engine.errorEnvelope(alice.keyId(), null,
-                new RelayException(ErrorCode.TOO_LARGE, "too big"));
+        Envelope forNull = engine.refuse(alice.keyId(), MQTT3, null,
+                new RelayException(ErrorCode.TOO_LARGE, "too big")).notice().orElseThrow();
         assertThat(forNull.inReplyTo()).isNull();
         assertThat(body(forNull).get("message").asText()).isEqualTo("too big");
     }
@@ -451,12 +454,12 @@ class PublishDecisionTest extends EngineTestSupport {
     @Test
     void rateLimitedErrorEnvelopeCarriesRetryAfter() throws Exception {
         RelayEngine limited = engineWith(config().withRate(1, 1));
-        delivered(limited.onPublish(alice.keyId(), inboxOf(bob), sign(message(bob), alice).toJson()));
+        delivered(limited.onPublish(alice.keyId(), LASTING, inboxOf(bob), sign(message(bob), alice).toJson()));
         Envelope second = sign(message(bob), alice);
-        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), inboxOf(bob), second.toJson()));
+        PublishOutcome.Reject reject = rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), second.toJson()));
         assertThat(reject.retryAfterSeconds()).isEqualTo(60);
 
-        Envelope error = limited.errorEnvelope(alice.keyId(), second.toJson(), reject.error());
+        Envelope error = reject.notice().orElseThrow();
         JsonNode body = body(error);
         assertThat(body.get("code").asText()).isEqualTo("rate_limited");
         assertThat(body.get("message").asText()).startsWith("retry_after=60");
@@ -466,10 +469,103 @@ class PublishDecisionTest extends EngineTestSupport {
     }
 
     @Test
+    void aNoticeGoesOutOnlyWhereTheTransportCannotCarryTheCode() {
+        result(bob, SystemOp.POLICY_SET, Map.of("mode", "closed"));
+        Map<PublishFacts, Boolean> notices = new java.util.LinkedHashMap<>();
+        notices.put(MQTT3, true);
+        notices.put(new PublishFacts(ConnectFacts.Transport.MQTT3, 0, false, null), true);
+        notices.put(new PublishFacts(ConnectFacts.Transport.MQTT5, 0, false, null), true);
+        notices.put(LASTING, false);
+        notices.put(new PublishFacts(ConnectFacts.Transport.MQTT5, 2, false, "carol.once"), false);
+        notices.put(PublishFacts.of(ConnectFacts.Transport.AMQP), false);
+        notices.put(PublishFacts.of(ConnectFacts.Transport.STOMP), false);
+        notices.put(PublishFacts.of(ConnectFacts.Transport.CORE), false);
+        notices.forEach((facts, notice) -> {
+            Envelope refused = sign(message(bob), carol);
+            PublishOutcome.Reject reject = rejected(engine.onPublish(carol.keyId(), facts, inboxOf(bob), refused.toJson()));
+            assertThat(reject.code()).isEqualTo(ErrorCode.ACL_DENIED);
+            assertThat(reject.envelopeId()).as("%s", facts).isEqualTo(refused.id());
+            assertThat(reject.notice().isPresent()).as("notice for %s", facts).isEqualTo(notice);
+        });
+    }
+
+    @Test
+    void rateLimitedNoticesGoOutOncePerIdentityAndRetryWindow() throws Exception {
+        RelayEngine limited = engineWith(config().withRate(1, 1));
+        delivered(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()));
+        PublishOutcome.Reject first = rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob),
+                sign(message(bob), alice).toJson()));
+        assertThat(first.retryAfterSeconds()).isEqualTo(60);
+        assertThat(body(first.notice().orElseThrow()).get("retry_after").asLong()).isEqualTo(60);
+        clock.advanceSeconds(30);
+        PublishOutcome.Reject within = rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob),
+                sign(message(bob), alice).toJson()));
+        assertThat(within.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(within.retryAfterSeconds()).isEqualTo(30);
+        assertThat(within.notice()).as("a second notice within the window").isEmpty();
+
+        delivered(limited.onPublish(bob.keyId(), MQTT3, inboxOf(alice), sign(message(alice), bob).toJson()));
+        assertThat(rejected(limited.onPublish(bob.keyId(), MQTT3, inboxOf(alice), sign(message(alice), bob).toJson()))
+                .notice()).as("another identity has its own window").isPresent();
+
+        clock.advanceSeconds(31);
+        delivered(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()))
+                .notice()).as("the next window").isPresent();
+    }
+
+    // ------------------------------------------------------------ retain, will and TTL at delivery
+
+    @Test
+    void aRetainedPublishIntoTheNamespaceIsForbiddenAndNotRecorded() {
+        Envelope sent = sign(message(bob), alice);
+        PublishFacts retained = new PublishFacts(ConnectFacts.Transport.MQTT3, 1, true, null);
+        PublishOutcome.Reject reject = rejected(engine.onPublish(alice.keyId(), retained, inboxOf(bob), sent.toJson()));
+        assertThat(reject.code()).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(reject.reasonString()).contains("retain flag");
+        assertThat(reject.notice().orElseThrow().inReplyTo()).isEqualTo(sent.id());
+        assertNotRecorded(sent);
+        assertThat(refusal(engine.onPublish(alice.keyId(), new PublishFacts(ConnectFacts.Transport.MQTT5, 0, true,
+                null), systemAddress(), request(alice, SystemOp.RELAY_INFO, Map.of()).toJson())))
+                .isEqualTo(ErrorCode.FORBIDDEN);
+
+        RelayEngine open = engineWith(config().withAllowOutsideNamespace(true));
+        assertThat(open.onPublish(alice.keyId(), retained, Addressing.parseMqttTopic("home/kitchen/fan"), "on".getBytes()))
+                .as("outside the namespace the broker's rules apply").isInstanceOf(PublishOutcome.PassThrough.class);
+    }
+
+    @Test
+    void aWillIntoTheNamespaceIsForbidden() throws Exception {
+        for (String topic : new String[] {Addressing.mqttInbox(id(bob)), Addressing.MQTT_SYSTEM_TOPIC, "relay/v1/x"}) {
+            RelayException refused = catchThrowableOfType(
+                    () -> engine.admitWill(Addressing.parseMqttTopic(topic)), RelayException.class);
+            assertThat(refused).as(topic).isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.FORBIDDEN);
+            assertThat(refused.getMessage()).contains("will");
+        }
+        engine.admitWill(Addressing.parseMqttTopic("home/alive"));
+        engine.admitWill(null);
+    }
+
+    @Test
+    void anEnvelopeIsNeverDeliveredAtOrAfterItsExpiry() {
+        Envelope sent = sign(message(bob).expiresIn(10L), alice);
+        long expiresAt = sent.ts() + 10_000;
+        assertThat(engine.ttlLeftSeconds(sent)).isEqualTo(10);
+        clock.advanceSeconds(9);
+        clock.advance(java.time.Duration.ofMillis(1));
+        assertThat(engine.ttlLeftSeconds(expiresAt)).as("a part second left counts as one").isEqualTo(1);
+        clock.advance(java.time.Duration.ofMillis(999));
+        assertThat(engine.ttlLeftSeconds(expiresAt)).isZero();
+        clock.advanceSeconds(1);
+        assertThat(engine.ttlLeftSeconds(sent)).isZero();
+    }
+
+    @Test
     void refusalsAreAuditedWithCodeAndSizeOnlyOnceTheyCostARateToken() {
         send(alice, bob, message(bob).ts(now() + 400_000));
         send(alice, carol, message(bob));
-        engine.onPublish(alice.keyId(), Addressing.parseMqttTopic("x/y"), new byte[] {1});
+        engine.onPublish(alice.keyId(), LASTING, Addressing.parseMqttTopic("x/y"), new byte[] {1});
         assertThat(audit()).extracting(AuditRecord::type).containsExactly("publish.refused", "publish.refused");
         assertThat(audit()).extracting(AuditRecord::detail).allSatisfy(detail -> assertThat(detail).matches(
                 "(bad_timestamp|recipient_mismatch) bytes=\\d+"));

@@ -237,7 +237,7 @@ class RelayConfigTest {
 
     private JsonNode answer(RelayEngine engine, RelayKeyPair requester, MutableClock clock, SystemOp op,
                             Map<String, ?> args) throws Exception {
-        PublishOutcome outcome = engine.onPublish(requester.keyId(), EngineTestSupport.systemAddress(),
+        PublishOutcome outcome = engine.onPublish(requester.keyId(), EngineTestSupport.LASTING, EngineTestSupport.systemAddress(),
                 request(requester, clock, op, args).toJson());
         assertThat(outcome).isInstanceOf(PublishOutcome.Reply.class);
         Envelope reply = ((PublishOutcome.Reply) outcome).reply();
@@ -277,7 +277,7 @@ class RelayConfigTest {
                     .as("policy survived the restart").isEqualTo("closed");
             Envelope toAlice = EngineTestSupport.sign(Envelope.builder(Kind.MESSAGE).to(alice.keyId()).ts(clock.millis())
                     .body("hi"), bob);
-            PublishOutcome refused = reopened.onPublish(bob.keyId(), EngineTestSupport.inboxOf(alice), toAlice.toJson());
+            PublishOutcome refused = reopened.onPublish(bob.keyId(), EngineTestSupport.LASTING, EngineTestSupport.inboxOf(alice), toAlice.toJson());
             assertThat(refused).isInstanceOf(PublishOutcome.Reject.class);
             assertThat(((PublishOutcome.Reject) refused).code()).isEqualTo(ErrorCode.ACL_DENIED);
 

@@ -129,7 +129,7 @@ class SystemRequestsTest extends EngineTestSupport {
     @Test
     void requestFromAnotherKeyIsRefusedAtTransportLevel() {
         Envelope carols = request(carol, SystemOp.POLICY_SET, Map.of("mode", "closed"));
-        PublishOutcome outcome = engine.onPublish(alice.keyId(), systemAddress(), carols.toJson());
+        PublishOutcome outcome = engine.onPublish(alice.keyId(), LASTING, systemAddress(), carols.toJson());
         assertThat(refusal(outcome)).isEqualTo(dev.relay.protocol.ErrorCode.SENDER_MISMATCH);
         assertThat(store.policy(id(carol))).isEmpty();
     }
@@ -712,7 +712,7 @@ class SystemRequestsTest extends EngineTestSupport {
         assertThat(ask(alice, setOpen).kind()).isEqualTo(Kind.RESPONSE);
         result(alice, SystemOp.POLICY_SET, Map.of("mode", "closed"));
 
-        PublishOutcome again = engine.onPublish(alice.keyId(), systemAddress(), setOpen.toJson());
+        PublishOutcome again = engine.onPublish(alice.keyId(), LASTING, systemAddress(), setOpen.toJson());
 
         assertThat(again).isInstanceOf(PublishOutcome.Duplicate.class);
         assertThat(result(alice, SystemOp.POLICY_GET, Map.of()).get("mode").asText()).isEqualTo("closed");
@@ -748,7 +748,7 @@ class SystemRequestsTest extends EngineTestSupport {
         RelayEngine faulty = RelayEngine.create(config(), failing, relayKey, clock);
         Envelope discover = request(alice, SystemOp.DISCOVER, Map.of());
 
-        PublishOutcome outcome = faulty.onPublish(alice.keyId(), systemAddress(), discover.toJson());
+        PublishOutcome outcome = faulty.onPublish(alice.keyId(), LASTING, systemAddress(), discover.toJson());
 
         assertThat(outcome).isInstanceOf(PublishOutcome.Reply.class);
         Envelope answer = ((PublishOutcome.Reply) outcome).reply();

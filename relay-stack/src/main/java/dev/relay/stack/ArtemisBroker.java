@@ -1,10 +1,7 @@
 package dev.relay.stack;
 
 import dev.relay.artemis.RelayBrokerPlugin;
-import dev.relay.artemis.RelayMqttInboundInterceptor;
 import dev.relay.artemis.RelaySecurityManager;
-import dev.relay.artemis.RelayMqttOutboundInterceptor;
-import dev.relay.artemis.RelayStompInterceptor;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -18,7 +15,7 @@ import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 
 /**
- * Embedded Apache Artemis with the Relay plugin, security manager and interceptors, configured as docs/artemis.md
+ * Embedded Apache Artemis with the Relay plugin (it installs its interceptors) and security manager, as docs/artemis.md
  * tells an operator to: AMQP, MQTT and STOMP acceptors, persistence in {@code <data>/artemis} (journal, bindings,
  * paging, large messages) and the relay store in {@code <data>/artemis/relay}.
  */
@@ -74,9 +71,6 @@ final class ArtemisBroker implements EmbeddedBroker {
         }
         EmbeddedActiveMQ embedded = new EmbeddedActiveMQ();
         if (!options.bare) {
-            config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
-            config.getOutgoingInterceptorClassNames().add(RelayMqttOutboundInterceptor.class.getName());
-            config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
             Map<String, String> relay = new LinkedHashMap<>();
             relay.put("relay.realm", realm);
             relay.putAll(options.relayProperties);

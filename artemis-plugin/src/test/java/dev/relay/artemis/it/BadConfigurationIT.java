@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.relay.artemis.RelayBrokerPlugin;
 import dev.relay.protocol.RelayKeyPair;
 import java.util.Map;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
 import org.junit.jupiter.api.Test;
 
 /** A broker with a bad Relay configuration does not start, and says why. */
@@ -33,11 +34,11 @@ class BadConfigurationIT {
         }
     }
 
-    /** The MQTT interceptors keep one-shot sessions off lasting sessions' messages and put codes into PUBACKs. */
+    /** The relay's security manager checks every connect token and holds each identity to its own inbox. */
     @Test
-    void aBrokerWithoutTheMqttInterceptorsDoesNotStart() throws Exception {
-        try (RelayArtemis broker = RelayArtemis.start(Map.of(),
-                config -> config.getOutgoingInterceptorClassNames().clear())) {
+    void aBrokerWithoutTheRelaySecurityManagerDoesNotStart() throws Exception {
+        try (RelayArtemis broker = RelayArtemis.start(Map.of(), config -> { },
+                new ActiveMQJAASSecurityManager())) {
             assertThat(broker.server().isActive()).isFalse();
         }
     }

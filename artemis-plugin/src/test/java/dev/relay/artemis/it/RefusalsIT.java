@@ -78,6 +78,27 @@ class RefusalsIT {
         assertThat(broker.queued(recipient.keyId().toString())).isEqualTo(3);
     }
 
+    /** SPEC §10.2: one rate_limited error envelope per identity and retry window, not one per refused publish. */
+    @Test
+    void anMqtt311FloodGetsOneRateLimitedErrorEnvelopePerRetryWindow() throws Exception {
+        RelayKeyPair sender = RelayKeyPair.generate();
+        RelayKeyPair recipient = RelayKeyPair.generate();
+        try (ArtemisClient mqtt = connect(ArtemisBinding.Protocol.MQTT311, sender)) {
+            mqtt.subscribeOwnInbox();
+            fourthSend(mqtt, sender, recipient);
+            for (int i = 0; i < 5; i++) {
+                mqtt.publishToInbox(recipient.keyId().toString(), message(sender, recipient, "flood " + i));
+            }
+            Envelope error = Envelope.parse(mqtt.receive(Duration.ofSeconds(10)));
+            assertThat(error.kind()).isEqualTo(Kind.ERROR);
+            assertThat(Json.readObject(error.body(), "error").get("code").asText()).isEqualTo("rate_limited");
+            assertThat(Json.readObject(error.body(), "error").get("retry_after").asLong()).isBetween(1L, 20L);
+            assertThat(mqtt.receive(Duration.ofSeconds(1))).as("a second error envelope in the window").isNull();
+            assertThat(mqtt.isConnected()).isTrue();
+        }
+        assertThat(broker.queued(recipient.keyId().toString())).isEqualTo(3);
+    }
+
     @Test
     void mqtt5RateLimitIsPubackQuotaExceededWithRetryAfterOnEveryRefusal() throws Exception {
         RelayKeyPair sender = RelayKeyPair.generate();

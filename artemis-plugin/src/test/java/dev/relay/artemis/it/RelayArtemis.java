@@ -1,10 +1,7 @@
 package dev.relay.artemis.it;
 
 import dev.relay.artemis.RelayBrokerPlugin;
-import dev.relay.artemis.RelayMqttInboundInterceptor;
 import dev.relay.artemis.RelaySecurityManager;
-import dev.relay.artemis.RelayMqttOutboundInterceptor;
-import dev.relay.artemis.RelayStompInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,9 +14,11 @@ import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQSecurityManager;
 
 /**
- * An embedded Artemis with the Relay plugin, security manager and MQTT interceptor, configured as the snippets in
+ * An embedded Artemis with the Relay plugin (which installs its own interceptors) and security manager, configured as
+ * the snippets in
  * src/main/artemis tell an operator to: AMQP, MQTT and STOMP acceptors on 127.0.0.1 at free ports, persistence on
  * (so restarts keep the journal), large-message thresholds above the envelope limit, MQTT 3.1.1 refusals without
  * disconnect. One per test class.
@@ -36,6 +35,7 @@ public final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
     private EmbeddedActiveMQ embedded;
     private RelayBrokerPlugin plugin;
     private java.util.function.Consumer<Configuration> tweak = config -> { };
+    private ActiveMQSecurityManager securityManager = new RelaySecurityManager();
 
     private RelayArtemis(Path home, Map<String, String> properties) {
         this.home = home;
@@ -52,12 +52,19 @@ public final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
 
     /** Starts with the given {@code relay.*} plugin properties on top of the realm and an Artemis setting changed. */
     public static RelayArtemis start(Map<String, String> extraProperties, java.util.function.Consumer<Configuration> tweak) {
+        return start(extraProperties, tweak, new RelaySecurityManager());
+    }
+
+    /** As {@link #start(Map, java.util.function.Consumer)}, with another security manager than the relay's. */
+    public static RelayArtemis start(Map<String, String> extraProperties, java.util.function.Consumer<Configuration> tweak,
+                                     ActiveMQSecurityManager securityManager) {
         Map<String, String> properties = new HashMap<>();
         properties.put("relay.realm", REALM);
         properties.putAll(extraProperties);
         try {
             RelayArtemis broker = new RelayArtemis(Files.createTempDirectory("relay-artemis-"), properties);
             broker.tweak = tweak;
+            broker.securityManager = securityManager;
             broker.startBroker();
             return broker;
         } catch (IOException e) {
@@ -93,16 +100,13 @@ public final class RelayArtemis implements BrokerEndpoints, AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        config.getIncomingInterceptorClassNames().add(RelayMqttInboundInterceptor.class.getName());
-        config.getOutgoingInterceptorClassNames().add(RelayMqttOutboundInterceptor.class.getName());
-        config.getOutgoingInterceptorClassNames().add(RelayStompInterceptor.class.getName());
         plugin = new RelayBrokerPlugin();
         plugin.init(properties);
         config.registerBrokerPlugin(plugin);
         tweak.accept(config);
         embedded = new EmbeddedActiveMQ();
         embedded.setConfiguration(config);
-        embedded.setSecurityManager(new RelaySecurityManager());
+        embedded.setSecurityManager(securityManager);
         try {
             embedded.start();
         } catch (Exception e) {

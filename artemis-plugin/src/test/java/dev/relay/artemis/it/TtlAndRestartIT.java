@@ -8,6 +8,7 @@ import dev.relay.protocol.RelayKeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.activemq.artemis.core.server.MessageReference;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
@@ -85,6 +86,27 @@ class TtlAndRestartIT {
         }
         assertThat(broker.server().locateQueue("relay.v1.expired").getMessageCount()).isEqualTo(parkedInExpiry + 1);
         assertThat(broker.plugin().metrics().expiredCount()).isEqualTo(expiredBefore + 1);
+    }
+
+    /** SPEC §6.3 at delivery: with no expiry scan to move it away, an expired envelope is still never handed over. */
+    @Test
+    void anExpiredEnvelopeIsNotDeliveredEvenWhileItWaitsInTheInbox() throws Exception {
+        try (RelayArtemis unscanned = RelayArtemis.start(Map.of(), config -> config.setMessageExpiryScanPeriod(-1))) {
+            RelayKeyPair sender = RelayKeyPair.generate();
+            RelayKeyPair device = RelayKeyPair.generate();
+            Envelope live = to(device, "in time").sign(sender);
+            try (ArtemisClient stomp = new ArtemisBinding(unscanned, ArtemisBinding.Protocol.STOMP).connect(sender)) {
+                assertThat(stomp.publishToInbox(device.keyId().toString(),
+                        to(device, "too late").expiresIn(1L).sign(sender).toJson()).refused()).isFalse();
+                Thread.sleep(2_500); // past the TTL, still in the inbox queue
+                assertThat(stomp.publishToInbox(device.keyId().toString(), live.toJson()).refused()).isFalse();
+            }
+            try (ArtemisClient mqtt = new ArtemisBinding(unscanned, ArtemisBinding.Protocol.MQTT311).connect(device)) {
+                mqtt.subscribeOwnInbox();
+                assertThat(mqtt.receive(Duration.ofSeconds(10))).as("the first message handed over").isEqualTo(live.toJson());
+                assertThat(mqtt.receive(Duration.ofMillis(500))).isNull();
+            }
+        }
     }
 
     @Test

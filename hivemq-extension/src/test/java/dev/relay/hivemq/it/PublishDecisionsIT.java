@@ -434,6 +434,28 @@ class PublishDecisionsIT {
                 assertThat(bob.received).noneMatch(e -> e.id().equals(sixth.id()));
             }
         }
+
+        /** SPEC §9: a flood over MQTT 3.1.1 gets one rate_limited error envelope per retry window, not one per publish. */
+        @Test
+        void anMqtt311FloodGetsOneRateLimitedErrorEnvelopePerRetryWindow() throws Exception {
+            RelayKeyPair alice = RelayKeyPair.generate();
+            RelayKeyPair bob = RelayKeyPair.generate();
+            try (Clients.PahoV3 client = Clients.pahoV3(limited, alice)) {
+                assertThat(client.subscribeInbox()).containsExactly(1);
+                for (int i = 1; i <= 10; i++) {
+                    byte[] payload = Envelope.builder(Kind.MESSAGE).to(bob.keyId()).contentType("text/plain")
+                            .body("send " + i).sign(alice).toJson();
+                    assertThat(client.publish(Clients.inbox(bob), payload).acknowledged()).as("publish %d", i).isTrue();
+                }
+                Envelope error = Envelope.parse(client.awaitPayload(Duration.ofSeconds(10)));
+                assertThat(error.kind()).isEqualTo(Kind.ERROR);
+                JsonNode body = Json.readObject(error.body(), "error");
+                assertThat(body.get("code").asText()).isEqualTo("rate_limited");
+                assertThat(body.get("retry_after").asLong()).isBetween(1L, 12L);
+                assertThat(client.awaitPayload(Duration.ofSeconds(2))).as("a second error envelope in the window").isNull();
+                assertThat(client.isConnected()).isTrue();
+            }
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
