@@ -2,7 +2,7 @@ package dev.relay.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.relay.gateway.agent.RelayAgent;
+import dev.relay.agent.RelayAgent;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.RelayKeyPair;

@@ -6,7 +6,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
-import dev.relay.gateway.agent.RelayAgent;
+import dev.relay.agent.RelayAgent;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyId;

@@ -1,6 +1,10 @@
 package dev.relay.device;
 
+import dev.relay.client.ClientTransport;
+import dev.relay.client.ClientTransport.PublishAnswer;
 import dev.relay.client.RelayClientException;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorMapping;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
@@ -15,16 +19,22 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link MqttSession} on Eclipse Paho's MQTT 3.1.1 client: clean session 0, manual acks, memory persistence. */
-final class PahoV3Session implements MqttSession {
+/**
+ * One MQTT 3.1.1 connection of a device on Eclipse Paho: clean session 0, manual acks, memory persistence. 3.1.1
+ * acknowledges refused publishes like accepted ones; the refusal comes as an {@code error} envelope (SPEC §10.3).
+ */
+final class PahoV3Session implements ClientTransport.Connection {
     private static final Logger LOG = LoggerFactory.getLogger(PahoV3Session.class);
 
+    private final MqttTransport settings;
     private final MqttAsyncClient client;
     private volatile boolean closing;
 
-    PahoV3Session(String serverUri, String clientId, Listener listener) throws RelayClientException {
+    PahoV3Session(MqttTransport settings, ClientTransport.Listener listener) throws RelayClientException {
+        this.settings = settings;
+        String serverUri = settings.serverUri();
         try {
-            client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
+            client = new MqttAsyncClient(serverUri, settings.clientId(), new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
             throw new RelayClientException(RelayClientException.CONNECT_FAILED, "bad broker URI " + serverUri + ": "
                     + e.getMessage(), e);
@@ -42,7 +52,7 @@ final class PahoV3Session implements MqttSession {
             public void messageArrived(String topic, MqttMessage message) {
                 int id = message.getId();
                 int qos = message.getQos();
-                listener.arrived(message.getPayload(), () -> ack(id, qos));
+                listener.delivered(message.getPayload(), () -> ack(id, qos));
             }
 
             @Override
@@ -61,22 +71,22 @@ final class PahoV3Session implements MqttSession {
     }
 
     @Override
-    public boolean connect(ConnectRequest request) throws RelayClientException {
+    public boolean connect(ClientTransport.Tokens tokens, Duration timeout) throws RelayClientException {
         MqttConnectOptions options = new MqttConnectOptions();
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        options.setUserName(request.username());
-        options.setPassword(request.password().toCharArray());
+        options.setUserName(settings.username());
+        options.setPassword(tokens.sign(settings.realm(), null).password().toCharArray());
         // 3.1.1 sessions do not expire by protocol (the broker's setting applies); 0 asks for a clean session.
-        options.setCleanSession(request.sessionExpirySeconds() == 0);
+        options.setCleanSession(settings.sessionExpirySeconds() == 0);
         options.setAutomaticReconnect(false);
-        options.setKeepAliveInterval(request.keepAliveSeconds());
-        options.setConnectionTimeout((int) Math.max(1, request.timeout().toSeconds()));
-        if (request.socketFactory() != null) {
-            options.setSocketFactory(request.socketFactory());
+        options.setKeepAliveInterval(settings.keepAliveSeconds());
+        options.setConnectionTimeout((int) Math.max(1, timeout.toSeconds()));
+        if (settings.socketFactory() != null) {
+            options.setSocketFactory(settings.socketFactory());
         }
         try {
             IMqttToken token = client.connect(options);
-            token.waitForCompletion(request.timeout().toMillis() + 1000);
+            token.waitForCompletion(timeout.toMillis() + 1000);
             return token.getSessionPresent();
         } catch (MqttException e) {
             closeQuietly();
@@ -85,43 +95,44 @@ final class PahoV3Session implements MqttSession {
     }
 
     @Override
-    public void subscribe(String filter, Duration timeout) throws RelayClientException {
+    public void subscribeInbox(Duration timeout) throws RelayClientException {
+        String filter = settings.inbox();
         try {
             IMqttToken token = client.subscribe(filter, 1);
             token.waitForCompletion(timeout.toMillis());
             int[] granted = token.getGrantedQos();
             if (granted == null || granted.length == 0 || granted[0] >= 0x80) {
-                throw new RelayClientException("forbidden", "subscription to " + filter + " refused (SUBACK 0x80)");
+                throw RelayClientException.of(ErrorMapping.fromSuback(0x80, null));
             }
         } catch (MqttException e) {
             if (e.getReasonCode() == MqttException.REASON_CODE_SUBSCRIBE_FAILED) {
-                throw new RelayClientException("forbidden", "subscription to " + filter + " refused (SUBACK 0x80)");
+                throw RelayClientException.of(ErrorMapping.fromSuback(0x80, null));
             }
             throw PahoErrors.lost("subscribe to " + filter, e);
         }
     }
 
     @Override
-    public CompletableFuture<PublishAck> publish(String topic, byte[] payload) {
-        CompletableFuture<PublishAck> ack = new CompletableFuture<>();
-        MqttMessage message = new MqttMessage(payload);
+    public CompletableFuture<PublishAnswer> publish(Envelope envelope) {
+        CompletableFuture<PublishAnswer> answer = new CompletableFuture<>();
+        MqttMessage message = new MqttMessage(envelope.toJson());
         message.setQos(1);
         try {
-            client.publish(topic, message, null, new IMqttActionListener() {
+            client.publish(MqttTransport.topicOf(envelope), message, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
-                    ack.complete(new PublishAck(0, null)); // 3.1.1: refusals arrive as error envelopes
+                    answer.complete(PublishAnswer.acknowledged()); // a refusal arrives as an error envelope
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable failure) {
-                    ack.completeExceptionally(PahoErrors.lost("publish", failure));
+                    answer.completeExceptionally(PahoErrors.lost("publish", failure));
                 }
             });
         } catch (MqttException | RuntimeException e) {
-            ack.completeExceptionally(PahoErrors.lost("publish", e));
+            answer.completeExceptionally(PahoErrors.lost("publish", e));
         }
-        return ack;
+        return answer;
     }
 
     @Override

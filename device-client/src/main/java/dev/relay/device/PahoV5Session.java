@@ -1,6 +1,10 @@
 package dev.relay.device;
 
+import dev.relay.client.ClientTransport;
+import dev.relay.client.ClientTransport.PublishAnswer;
 import dev.relay.client.RelayClientException;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorMapping;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +22,21 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link MqttSession} on Eclipse Paho's MQTT 5 client: manual acks, memory persistence, no automatic reconnect. */
-final class PahoV5Session implements MqttSession {
+/**
+ * One MQTT 5 connection of a device on Eclipse Paho: manual acks, memory persistence, no automatic reconnect (it would
+ * re-send a used token). Refusals are read with {@link ErrorMapping}: the reason string's code, else the reason code's.
+ */
+final class PahoV5Session implements ClientTransport.Connection {
     private static final Logger LOG = LoggerFactory.getLogger(PahoV5Session.class);
 
+    private final MqttTransport settings;
     private final MqttAsyncClient client;
-    private final Listener listener;
     private volatile boolean closing;
 
-    PahoV5Session(String serverUri, String clientId, Listener listener) throws RelayClientException {
-        this.listener = listener;
+    PahoV5Session(MqttTransport settings, ClientTransport.Listener listener) throws RelayClientException {
+        this.settings = settings;
+        String serverUri = settings.serverUri();
+        String clientId = settings.clientId();
         try {
             // Memory persistence: the two-argument constructor would write files into the working directory.
             client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
@@ -54,7 +63,7 @@ final class PahoV5Session implements MqttSession {
             public void messageArrived(String topic, MqttMessage message) {
                 int id = message.getId();
                 int qos = message.getQos();
-                listener.arrived(message.getPayload(), () -> ack(id, qos));
+                listener.delivered(message.getPayload(), () -> ack(id, qos));
             }
 
             @Override
@@ -81,22 +90,23 @@ final class PahoV5Session implements MqttSession {
     }
 
     @Override
-    public boolean connect(ConnectRequest request) throws RelayClientException {
+    public boolean connect(ClientTransport.Tokens tokens, Duration timeout) throws RelayClientException {
         MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setUserName(request.username());
-        options.setPassword(request.password().getBytes(StandardCharsets.UTF_8));
-        options.setCleanStart(request.sessionExpirySeconds() == 0);
-        options.setSessionExpiryInterval(request.sessionExpirySeconds());
+        options.setUserName(settings.username());
+        options.setPassword(tokens.sign(settings.realm(), null).password().getBytes(StandardCharsets.UTF_8));
+        options.setCleanStart(settings.sessionExpirySeconds() == 0);
+        options.setSessionExpiryInterval(settings.sessionExpirySeconds());
         options.setAutomaticReconnect(false); // the device reconnects itself, with a fresh token each time
-        options.setKeepAliveInterval(request.keepAliveSeconds());
-        options.setConnectionTimeout((int) Math.max(1, request.timeout().toSeconds()));
-        options.setRequestProblemInfo(true); // reason strings on PUBACK and SUBACK (SPEC §10.4)
-        if (request.socketFactory() != null) {
-            options.setSocketFactory(request.socketFactory());
+        options.setKeepAliveInterval(settings.keepAliveSeconds());
+        options.setConnectionTimeout((int) Math.max(1, timeout.toSeconds()));
+        // Reason strings on PUBACK and SUBACK (SPEC §10.4), unless the application asked to do without.
+        options.setRequestProblemInfo(settings.problemInformation());
+        if (settings.socketFactory() != null) {
+            options.setSocketFactory(settings.socketFactory());
         }
         try {
             IMqttToken token = client.connect(options);
-            token.waitForCompletion(request.timeout().toMillis() + 1000);
+            token.waitForCompletion(timeout.toMillis() + 1000);
             return token.getSessionPresent();
         } catch (MqttException e) {
             closeQuietly();
@@ -105,15 +115,16 @@ final class PahoV5Session implements MqttSession {
     }
 
     @Override
-    public void subscribe(String filter, Duration timeout) throws RelayClientException {
+    public void subscribeInbox(Duration timeout) throws RelayClientException {
+        String filter = settings.inbox();
         try {
             IMqttToken token = client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)});
             token.waitForCompletion(timeout.toMillis());
             int[] codes = token.getReasonCodes();
             if (codes == null || codes.length == 0 || codes[0] >= 0x80) {
                 MqttProperties properties = token.getResponseProperties();
-                throw RelayClientException.ofReason(properties == null ? null : properties.getReasonString(),
-                        "forbidden", "subscription to " + filter + " refused");
+                throw RelayClientException.of(ErrorMapping.fromSuback(codes == null || codes.length == 0 ? 0x80
+                        : codes[0], properties == null ? null : properties.getReasonString()));
             }
         } catch (MqttException e) {
             throw PahoErrors.lost("subscribe to " + filter, e);
@@ -121,29 +132,35 @@ final class PahoV5Session implements MqttSession {
     }
 
     @Override
-    public CompletableFuture<PublishAck> publish(String topic, byte[] payload) {
-        CompletableFuture<PublishAck> ack = new CompletableFuture<>();
-        MqttMessage message = new MqttMessage(payload);
+    public CompletableFuture<PublishAnswer> publish(Envelope envelope) {
+        CompletableFuture<PublishAnswer> answer = new CompletableFuture<>();
+        MqttMessage message = new MqttMessage(envelope.toJson());
         message.setQos(1);
         try {
-            client.publish(topic, message, null, new MqttActionListener() {
+            client.publish(MqttTransport.topicOf(envelope), message, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     int[] codes = token.getReasonCodes();
+                    int reasonCode = codes == null || codes.length == 0 ? 0 : codes[0];
+                    if (reasonCode < 0x80) {
+                        answer.complete(PublishAnswer.accepted());
+                        return;
+                    }
                     MqttProperties properties = token.getResponseProperties();
-                    ack.complete(new PublishAck(codes == null || codes.length == 0 ? 0 : codes[0],
-                            properties == null ? null : properties.getReasonString()));
+                    String reasonString = properties == null ? null : properties.getReasonString();
+                    answer.complete(PublishAnswer.refused(ErrorMapping.fromPuback(reasonCode, reasonString),
+                            ErrorMapping.codeOf(reasonString) != null));
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable failure) {
-                    ack.completeExceptionally(PahoErrors.lost("publish", failure));
+                    answer.completeExceptionally(PahoErrors.lost("publish", failure));
                 }
             });
         } catch (MqttException | RuntimeException e) {
-            ack.completeExceptionally(PahoErrors.lost("publish", e));
+            answer.completeExceptionally(PahoErrors.lost("publish", e));
         }
-        return ack;
+        return answer;
     }
 
     @Override

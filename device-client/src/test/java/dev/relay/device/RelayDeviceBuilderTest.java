@@ -3,6 +3,7 @@ package dev.relay.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.relay.client.ConnectionState;
 import dev.relay.client.RelayClientException;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Kind;
@@ -44,10 +45,12 @@ class RelayDeviceBuilderTest {
     }
 
     @Test
-    void pubackReasonCodesWithoutReasonStringMapToTheLikeliestRelayCode() {
-        assertThat(RelayDevice.codeForReasonCode(0x87)).isEqualTo("acl_denied");
-        assertThat(RelayDevice.codeForReasonCode(0x97)).isEqualTo("rate_limited");
-        assertThat(RelayDevice.codeForReasonCode(0x99)).isEqualTo("malformed");
-        assertThat(RelayDevice.codeForReasonCode(0x80)).isEqualTo("internal");
+    void theMqttVersionDecidesTheDefaultRefusalWindowAndTheClientIdCarriesTheSession() {
+        try (RelayDevice device = RelayDevice.builder().serverUri("tcp://127.0.0.1:1").realm("r").key(key)
+                .session("kitchen").mqttVersion(MqttVersion.V3_1_1).build()) {
+            assertThat(device.clientId()).isEqualTo(key.keyId() + ".kitchen");
+            assertThat(device.mqttVersion()).isEqualTo(MqttVersion.V3_1_1);
+            assertThat(device.state()).isEqualTo(ConnectionState.NEW);
+        }
     }
 }

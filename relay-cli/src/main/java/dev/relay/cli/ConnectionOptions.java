@@ -5,7 +5,7 @@ import dev.relay.client.RelayClient;
 import dev.relay.client.RelayClientException;
 import dev.relay.device.MqttVersion;
 import dev.relay.device.RelayDevice;
-import dev.relay.gateway.agent.RelayAgent;
+import dev.relay.agent.RelayAgent;
 import dev.relay.protocol.KeyFiles;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;

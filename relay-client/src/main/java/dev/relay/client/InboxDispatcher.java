@@ -12,14 +12,15 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What happens to each envelope delivered to a client's inbox, whatever the transport (SPEC §3.8): verify it, drop
- * duplicates, answer pending requests and receipt waits, otherwise run the application handler, and acknowledge. Verification runs on
- * the transport's thread (it is quick and needs no locks); only application code runs on the handler thread, so a
- * handler that waits for a request's answer cannot block the delivery of that answer.
+ * duplicates, answer pending requests, receipt waits and refused sends, otherwise run the application handler, and
+ * acknowledge. Verification runs on the transport's thread (it is quick and needs no locks); only application code
+ * runs on the handler thread, so a handler that waits for a request's answer cannot block the delivery of that answer.
  */
 public final class InboxDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(InboxDispatcher.class);
@@ -36,6 +37,7 @@ public final class InboxDispatcher {
     private final LongSupplier clockMillis;
     private final RecentIds recent = new RecentIds(DEDUPE_CAPACITY);
     private volatile Consumer<String> discardListener = reason -> { };
+    private volatile Predicate<Envelope> sendRefusals = envelope -> false;
 
     /**
      * @param handler       application code, or null to acknowledge and drop what is not an awaited answer
@@ -65,6 +67,15 @@ public final class InboxDispatcher {
     }
 
     /**
+     * Matches the {@code error} envelopes that refuse one of the client's sends (SPEC §10.2); what it takes (returns
+     * true for) answers that send and does not reach the handler. Called on the transport's thread, after the request
+     * and receipt waits had their turn.
+     */
+    public void onSendRefusal(Predicate<Envelope> matcher) {
+        this.sendRefusals = matcher;
+    }
+
+    /**
      * One delivery, in delivery order. {@code ack} acknowledges it to the transport; it is called once the envelope was
      * handled or discarded, and not at all when the handler failed (the broker then delivers it again).
      */
@@ -90,7 +101,7 @@ public final class InboxDispatcher {
             ack.run();
             return;
         }
-        if (requests.complete(envelope) || receipts.complete(envelope)) {
+        if (requests.complete(envelope) || receipts.complete(envelope) || sendRefusals.test(envelope)) {
             ack.run();
             return;
         }

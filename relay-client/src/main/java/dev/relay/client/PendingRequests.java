@@ -1,8 +1,8 @@
 package dev.relay.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorMapping;
 import dev.relay.protocol.Json;
 import dev.relay.protocol.Kind;
 import dev.relay.protocol.RelayException;
@@ -56,20 +56,16 @@ public final class PendingRequests {
         if (pending == null) {
             return false; // completed meanwhile (timeout)
         }
+        if (answer.kind() == Kind.ERROR) {
+            pending.answer().completeExceptionally(RelayClientException.of(ErrorMapping.fromErrorBody(answer.body())));
+            return true;
+        }
         try {
-            ObjectNode body = Json.readObject(answer.body(), answer.kind().wireName() + " body");
-            if (answer.kind() == Kind.RESPONSE) {
-                JsonNode result = body.get("result");
-                if (result == null || !result.isObject()) {
-                    throw new RelayClientException("malformed", "response to " + pending.op().wireName() + " has no result");
-                }
-                pending.answer().complete(result);
-            } else {
-                JsonNode retryAfter = body.get("retry_after");
-                pending.answer().completeExceptionally(new RelayClientException(body.path("code").asText("internal"),
-                        body.path("message").asText(""), retryAfter != null && retryAfter.canConvertToLong()
-                        ? retryAfter.asLong() : null));
+            JsonNode result = Json.readObject(answer.body(), "response body").get("result");
+            if (result == null || !result.isObject()) {
+                throw new RelayClientException("malformed", "response to " + pending.op().wireName() + " has no result");
             }
+            pending.answer().complete(result);
         } catch (RelayException e) {
             pending.answer().completeExceptionally(RelayClientException.of(e));
         } catch (RelayClientException e) {

@@ -1,14 +1,16 @@
 package dev.relay.client;
 
+import dev.relay.protocol.ErrorMapping;
+import dev.relay.protocol.ErrorMapping.Refusal;
 import dev.relay.protocol.RelayException;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 
 /**
  * A refusal or failure seen by a Relay client. {@link #code()} is a stable lowercase string: one of the relay's codes
  * (SPEC §10.1, e.g. {@code acl_denied}, {@code replay}), a transport's code (e.g. the gateway's
  * {@code too_many_sessions}) or one of the client-side codes declared here. As SPEC §10.1 says, treat a code you do
- * not know as a generic failure.
+ * not know as a generic failure. Transports read the relay's answers with {@link ErrorMapping}, so the same answer
+ * gives the same code on every transport.
  */
 public class RelayClientException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -25,9 +27,6 @@ public class RelayClientException extends Exception {
     public static final String CLOSED = "closed";
     /** The other side spoke something this client does not understand. */
     public static final String PROTOCOL_ERROR = "protocol_error";
-
-    // A reason string (SPEC §10.2) is "<code>: <text>"; the code is the text before the first ": ".
-    private static final Pattern REASON_CODE = Pattern.compile("[a-z][a-z0-9_]*");
 
     private final String code;
     private final Long retryAfterSeconds;
@@ -55,40 +54,9 @@ public class RelayClientException extends Exception {
         return new RelayClientException(e.code().code(), e.getMessage(), null, e);
     }
 
-    /**
-     * From a reason string {@code "<code>: <text>"} (SPEC §10.2), e.g. an MQTT 5 reason string; {@code fallbackCode}
-     * when the text carries no code. A {@code retry_after=<s>} in the text is kept (SPEC §9).
-     */
-    public static RelayClientException ofReason(String reasonString, String fallbackCode, String fallbackText) {
-        String code = codeOf(reasonString);
-        if (code == null) {
-            return new RelayClientException(fallbackCode, reasonString == null || reasonString.isEmpty()
-                    ? fallbackText : fallbackText + " (" + reasonString + ")");
-        }
-        return new RelayClientException(code, reasonString.substring(code.length() + 2), retryAfterIn(reasonString));
-    }
-
-    /** The code before the first {@code ": "} of a reason string, or null if it has none. */
-    public static String codeOf(String reasonString) {
-        if (reasonString == null) {
-            return null;
-        }
-        int colon = reasonString.indexOf(": ");
-        return colon > 0 && REASON_CODE.matcher(reasonString.substring(0, colon)).matches()
-                ? reasonString.substring(0, colon) : null;
-    }
-
-    private static Long retryAfterIn(String text) {
-        int at = text.indexOf("retry_after=");
-        if (at < 0) {
-            return null;
-        }
-        int from = at + "retry_after=".length();
-        int to = from;
-        while (to < text.length() && Character.isDigit(text.charAt(to))) {
-            to++;
-        }
-        return to > from && to - from < 10 ? Long.parseLong(text.substring(from, to)) : null;
+    /** From a refusal read off a transport ({@link ErrorMapping}): its code, text and retry-after. */
+    public static RelayClientException of(Refusal refusal) {
+        return new RelayClientException(refusal.code(), refusal.message(), refusal.retryAfterSeconds());
     }
 
     /** The stable code, e.g. {@code rate_limited}. */

@@ -17,8 +17,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.ErrorMapping;
+import dev.relay.protocol.ErrorMapping.Refusal;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,13 @@ import java.util.function.Consumer;
  * many unacknowledged messages the broker hands over.
  */
 final class BrokerSession {
-    /** Outcome of one publish as the client should hear it. */
-    record PublishOutcome(boolean accepted, String code, String message) {
+    /** Outcome of one publish as the client should hear it: accepted, or the relay's refusal. */
+    record PublishOutcome(Refusal refusal) {
+        static final PublishOutcome ACCEPTED = new PublishOutcome(null);
+
+        boolean accepted() {
+            return refusal == null;
+        }
     }
 
     /** Why the broker connection ended, for the close code the WebSocket gets. */
@@ -133,21 +139,17 @@ final class BrokerSession {
         if (result instanceof Mqtt5PublishResult.Mqtt5Qos1Result qos1) {
             return outcome(qos1.getPubAck());
         }
-        return new PublishOutcome(true, null, null);
+        return PublishOutcome.ACCEPTED;
     }
 
+    /** The relay's refusal as every client reads it ({@link ErrorMapping}): the reason string's code, else §13.4's. */
     private static PublishOutcome outcome(Mqtt5PubAck pubAck) {
         Mqtt5PubAckReasonCode reason = pubAck.getReasonCode();
         if (!reason.isError()) {
-            return new PublishOutcome(true, null, null);
+            return PublishOutcome.ACCEPTED;
         }
-        Optional<String> text = pubAck.getReasonString().map(Object::toString);
-        if (text.isPresent()) {
-            String[] parts = RelayReasons.split(text.get());
-            return new PublishOutcome(false, parts[0], parts[1]);
-        }
-        return new PublishOutcome(false, RelayReasons.codeForPubAck(reason.getCode()),
-                "the broker refused the envelope (PUBACK 0x" + Integer.toHexString(reason.getCode()) + ")");
+        return new PublishOutcome(ErrorMapping.fromPuback(reason.getCode(),
+                pubAck.getReasonString().map(Object::toString).orElse(null)));
     }
 
     private static PublishOutcome outcome(Throwable failure) {
@@ -155,24 +157,21 @@ final class BrokerSession {
             return outcome((Mqtt5PubAck) pubAck.getMqttMessage());
         }
         if (failure instanceof java.util.concurrent.TimeoutException) {
-            return new PublishOutcome(false, "internal",
-                    "the broker did not answer in time; the envelope may have been accepted, sending it again is safe");
+            return new PublishOutcome(new Refusal(ErrorMapping.INTERNAL,
+                    "the broker did not answer in time; the envelope may have been accepted, sending it again is safe",
+                    null));
         }
-        return new PublishOutcome(false, "internal", "the broker session failed: " + failure);
+        return new PublishOutcome(new Refusal(ErrorMapping.INTERNAL, "the broker session failed: " + failure, null));
     }
 
     private static ConnectRefused refusal(Throwable failure) {
         if (failure instanceof Mqtt5ConnAckException connAckException) {
             Mqtt5ConnAck connAck = (Mqtt5ConnAck) connAckException.getMqttMessage();
             Mqtt5ConnAckReasonCode reason = connAck.getReasonCode();
-            Optional<String> text = connAck.getReasonString().map(Object::toString);
-            if (text.isPresent()) {
-                String[] parts = RelayReasons.split(text.get());
-                return new ConnectRefused(parts[0], parts[1], false);
-            }
-            return new ConnectRefused(RelayReasons.codeForConnAck(reason.getCode()),
-                    "the broker refused the connect token (CONNACK 0x" + Integer.toHexString(reason.getCode()) + ")",
-                    false);
+            // A broker without reason strings here (Artemis, SPEC §10.9) is read as SPEC §13.2 says.
+            Refusal refusal = ErrorMapping.fromConnack(reason.getCode(),
+                    connAck.getReasonString().map(Object::toString).orElse(null));
+            return new ConnectRefused(refusal.code(), refusal.message(), false);
         }
         return new ConnectRefused("internal", "broker unavailable: " + failure.getMessage(), true);
     }

@@ -2,39 +2,27 @@ package dev.relay.gateway;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.relay.protocol.Base64Url;
-import dev.relay.protocol.ConnectToken;
 import dev.relay.protocol.ErrorCode;
-import dev.relay.protocol.KeyId;
-import dev.relay.protocol.RelayException;
+import dev.relay.protocol.ErrorMapping;
+import dev.relay.protocol.ErrorMapping.Refusal;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One WebSocket client: authentication (SPEC §13.2), its broker session (§13.3), the frames (§13.4) and the limits
- * (§13.5). All state is guarded by this object's lock; events come from Tyrus' read threads, the MQTT client's threads,
- * write completions and the shared scheduler.
- *
- * <p>Flow control: messages from the broker are written to the client only while fewer than {@code max_bytes_in_flight}
- * bytes are still waiting for the network; the rest wait here, and since nothing is acknowledged to the broker before
- * the client's {@code ack}, the broker stops after {@code max_unacked} messages (MQTT receive maximum). Memory per
- * connection is therefore bounded by max_unacked envelopes plus the bytes in flight.
+ * (§13.5); what goes to the client, and how fast, is its {@link Deliveries}. All state is guarded by this object's
+ * lock; events come from Tyrus' read threads, the MQTT client's threads, write completions and the shared scheduler.
+ * Refusals are the relay's codes as {@link ErrorMapping} reads them, the same as every client reads them.
  */
 final class ClientConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
-    private static final Pattern RETRY_AFTER = Pattern.compile("^retry_after=(\\d{1,9})");
     private static final int MAX_FRAMES_BEFORE_WELCOME = 16;
 
     enum State { AWAIT_AUTH, CONNECTING, OPEN, CLOSED }
@@ -43,10 +31,8 @@ final class ClientConnection {
     private final GatewayConfig config;
     private final Session ws;
     private final String remote;
-    private final long openedNanos = System.nanoTime();
-    private final RateBucket frameBudget;
-    private final ArrayDeque<Mqtt5Publish> waiting = new ArrayDeque<>();
-    private final Map<Long, Mqtt5Publish> unacked = new HashMap<>();
+    private final ClientLimits limits;
+    private final Deliveries deliveries;
     private final ArrayDeque<String> framesBeforeWelcome = new ArrayDeque<>();
     private State state = State.AWAIT_AUTH;
     private String challengeNonce;
@@ -54,15 +40,7 @@ final class ClientConnection {
     private String clientId;
     private BrokerSession broker;
     private boolean registered;
-    private long lastHeardNanos = System.nanoTime();
-    private int badFrames;
-    private int refusedInARow;
-    private long lastRateErrorNanos;
-    private long nextDelivery = 1;
-    private long bytesInFlight;
-    private long overLimitSinceNanos;
     private int pendingSends;
-    private boolean draining;
     private ScheduledFuture<?> ticker;
 
     ClientConnection(GatewayContext context, Session ws, String remote) {
@@ -70,7 +48,8 @@ final class ClientConnection {
         this.config = context.config();
         this.ws = ws;
         this.remote = remote;
-        this.frameBudget = new RateBucket(config.frameBurst, config.framesPerSecond, openedNanos);
+        this.limits = new ClientLimits(this, config, context.metrics(), System.nanoTime());
+        this.deliveries = new Deliveries(config, context.metrics(), ws, this::onWritten);
     }
 
     String keyId() {
@@ -94,7 +73,7 @@ final class ClientConnection {
         byte[] nonce = new byte[32];
         context.random().nextBytes(nonce);
         challengeNonce = Base64Url.encode(nonce);
-        write(ServerFrames.challenge(challengeNonce, config.realm, config.authTimeout.toSeconds()));
+        send(ServerFrames.challenge(challengeNonce, config.realm, config.authTimeout.toSeconds()));
     }
 
     // ---------------------------------------------------------------- frames from the client
@@ -103,20 +82,10 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return;
         }
-        long now = System.nanoTime();
-        lastHeardNanos = now;
         context.metrics().frameIn();
-        if (exceedsFrameLimit(text)) {
-            // Tyrus checks the size of fragmented messages only; a single big frame is refused here.
-            context.metrics().refused("too_large");
-            close(1009, "too_large: frame larger than " + config.maxFrameBytes + " bytes");
+        if (!limits.admit(text, System.nanoTime())) {
             return;
         }
-        if (!frameBudget.tryTake(now)) {
-            onFlood(now);
-            return;
-        }
-        refusedInARow = 0;
         ClientFrame frame;
         try {
             frame = ClientFrame.parse(text);
@@ -154,7 +123,7 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return;
         }
-        lastHeardNanos = System.nanoTime();
+        limits.heard(System.nanoTime());
         context.metrics().frameIn();
         if (state == State.AWAIT_AUTH) {
             close(1008, "the first frame must be auth");
@@ -164,42 +133,29 @@ final class ClientConnection {
     }
 
     synchronized void onPong() {
-        lastHeardNanos = System.nanoTime();
+        limits.heard(System.nanoTime());
     }
 
     private void dispatch(ClientFrame frame) {
         switch (frame.type()) {
             case "send" -> onSend(frame);
             case "ack" -> onAck(frame);
-            case "ping" -> write(ServerFrames.pong(frame.ref(), System.currentTimeMillis()));
+            case "ping" -> send(ServerFrames.pong(frame.ref(), System.currentTimeMillis()));
             case "auth" -> badFrame("bad_frame", "already authenticated", frame.ref());
-            default -> badFrame("unknown_frame", "unknown frame type \"" + shorten(frame.type()) + "\"", frame.ref());
+            default -> badFrame("unknown_frame", "unknown frame type \"" + ServerFrames.shorten(frame.type()) + "\"",
+                    frame.ref());
         }
     }
 
     private void onAuth(ClientFrame frame) {
-        KeyId key;
-        ConnectToken token;
+        HandshakeCredentials credentials;
         try {
-            if (frame.keyId() == null || frame.token() == null) {
-                throw new RelayException(ErrorCode.BAD_CREDENTIALS, "auth needs key_id and token");
-            }
-            key = KeyId.parse(frame.keyId());
-            token = ConnectToken.parse(frame.token());
-        } catch (RelayException e) {
-            close(4401, "bad_credentials: " + e.getMessage());
+            credentials = HandshakeCredentials.ofAuthFrame(frame, challengeNonce);
+        } catch (IllegalArgumentException e) {
+            close(4401, e.getMessage());
             return;
         }
-        if (!token.nonce().equals(challengeNonce)) {
-            close(4401, "bad_credentials: the token's nonce is not this connection's challenge nonce");
-            return;
-        }
-        String session = frame.session() == null ? HandshakeGuard.DEFAULT_SESSION : frame.session();
-        if (!HandshakeGuard.validSession(session)) {
-            close(4401, "bad_client_id: session must be 1..20 characters of [A-Za-z0-9_-]");
-            return;
-        }
-        connectBroker(key.toString(), frame.token(), session, frame.transientSession());
+        connectBroker(credentials.keyId(), credentials.token(), credentials.session(), credentials.transientSession());
     }
 
     private void connectBroker(String keyId, String token, String session, boolean transientSession) {
@@ -208,7 +164,7 @@ final class ClientConnection {
         this.clientId = keyId + "." + session;
         BrokerSession created = new BrokerSession(config, keyId, clientId, this::onBrokerPublish, this::onBrokerEnded);
         broker = created;
-        created.connect(token, transientSession).whenComplete((sessionPresent, failure) -> onBrokerConnected(sessionPresent, failure));
+        created.connect(token, transientSession).whenComplete(this::onBrokerConnected);
     }
 
     private synchronized void onBrokerConnected(Boolean sessionPresent, Throwable failure) {
@@ -242,7 +198,7 @@ final class ClientConnection {
         state = State.OPEN;
         context.metrics().sessionOpened();
         LOG.debug("WebSocket session {} open for {}", clientId, remote);
-        write(ServerFrames.welcome(keyId, clientId, Boolean.TRUE.equals(sessionPresent), config));
+        send(ServerFrames.welcome(keyId, clientId, Boolean.TRUE.equals(sessionPresent), config));
         while (!framesBeforeWelcome.isEmpty() && state == State.OPEN) {
             String text = framesBeforeWelcome.poll();
             try {
@@ -263,12 +219,12 @@ final class ClientConnection {
         try {
             route = EnvelopeRoutes.route(frame.envelopeJson());
         } catch (EnvelopeRoutes.Unroutable e) {
-            refuse(e.code, e.getMessage(), frame.ref(), e.id, null);
+            refuse(new Refusal(e.code, e.getMessage(), null), frame.ref(), e.id);
             return;
         }
         if (pendingSends >= config.maxPendingSends) {
-            refuse("rate_limited", "retry_after=1; " + config.maxPendingSends + " sends are awaiting the broker's answer",
-                    frame.ref(), route.id(), 1L);
+            refuse(new Refusal(ErrorCode.RATE_LIMITED.code(), ErrorMapping.retryAfterText(1, config.maxPendingSends
+                    + " sends are awaiting the broker's answer"), 1L), frame.ref(), route.id());
             return;
         }
         pendingSends++;
@@ -283,10 +239,10 @@ final class ClientConnection {
         }
         if (outcome.accepted()) {
             context.metrics().sendAccepted();
-            write(ServerFrames.accepted(ref, id));
+            send(ServerFrames.accepted(ref, id));
             return;
         }
-        refuse(outcome.code(), outcome.message(), ref, id, retryAfter(outcome.code(), outcome.message()));
+        refuse(outcome.refusal(), ref, id);
     }
 
     private void onAck(ClientFrame frame) {
@@ -294,14 +250,10 @@ final class ClientConnection {
             badFrame("bad_frame", "ack needs an integer delivery", frame.ref());
             return;
         }
-        Mqtt5Publish publish = unacked.remove(frame.delivery());
-        if (publish == null) {
+        if (!deliveries.ack(frame.delivery())) {
             String ref = frame.ref() != null ? frame.ref() : String.valueOf(frame.delivery());
-            refuse("not_found", "delivery " + frame.delivery() + " is not outstanding", ref, null, null);
-            return;
+            refuse("not_found", "delivery " + frame.delivery() + " is not outstanding", ref);
         }
-        publish.acknowledge();
-        context.metrics().acked();
     }
 
     // ---------------------------------------------------------------- messages from the broker
@@ -310,9 +262,9 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return; // not acknowledged: the broker keeps it for the session's next connection
         }
-        waiting.add(publish);
-        LOG.debug("{}: broker message in, {} waiting, {} unacked, {} bytes in flight", clientId, waiting.size(),
-                unacked.size(), bytesInFlight);
+        deliveries.add(publish);
+        LOG.debug("{}: broker message in, {} waiting, {} unacked, {} bytes in flight", clientId,
+                deliveries.waitingCount(), deliveries.unackedCount(), deliveries.bytesInFlight());
         try {
             drain();
         } catch (RuntimeException e) {
@@ -335,51 +287,17 @@ final class ClientConnection {
 
     /** Writes waiting messages while the client keeps up. */
     private void drain() {
-        if (state != State.OPEN || draining) {
-            return;
-        }
-        draining = true;
-        try {
-            while (state == State.OPEN && !waiting.isEmpty() && bytesInFlight < config.maxBytesInFlight) {
-                Mqtt5Publish publish = waiting.poll();
-                String envelope = EnvelopeRoutes.asJsonObject(publish.getPayload().orElse(ByteBuffer.allocate(0)));
-                if (envelope == null) {
-                    LOG.warn("Dropping a payload on {} that is not a JSON object (acknowledged to the broker)",
-                            publish.getTopic());
-                    publish.acknowledge();
-                    continue;
-                }
-                long delivery = nextDelivery++;
-                unacked.put(delivery, publish);
-                context.metrics().delivered();
-                write(ServerFrames.message(delivery, envelope));
-            }
-        } finally {
-            draining = false;
-        }
-        if (bytesInFlight >= config.maxBytesInFlight) {
-            if (overLimitSinceNanos == 0) {
-                overLimitSinceNanos = System.nanoTime();
-            }
-        } else {
-            overLimitSinceNanos = 0;
+        if (state == State.OPEN) {
+            deliveries.drain();
         }
     }
 
     // ---------------------------------------------------------------- writing
 
-    private void write(String frame) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        long bytes = utf8Length(frame);
-        bytesInFlight += bytes;
-        context.metrics().bytesInFlight(bytes);
-        context.metrics().frameOut();
-        try {
-            ws.getAsyncRemote().sendText(frame, result -> onWritten(bytes, result));
-        } catch (RuntimeException e) {
-            onWritten(bytes, new SendResult(ws, e));
+    /** Writes a frame to the client (nothing once closed). */
+    void send(String frame) {
+        if (state != State.CLOSED) {
+            deliveries.write(frame);
         }
     }
 
@@ -387,39 +305,22 @@ final class ClientConnection {
         if (state == State.CLOSED) {
             return; // the close already took this connection's bytes off the gauge
         }
-        bytesInFlight -= bytes;
-        context.metrics().bytesInFlight(-bytes);
-        if (!result.isOK()) {
-            LOG.debug("Write to {} failed: {}", remote, String.valueOf(result.getException()));
-        }
+        deliveries.writeDone(bytes, result);
         drain();
     }
 
-    private void refuse(String code, String message, String ref, String id, Long retryAfter) {
-        context.metrics().refused(code);
-        write(ServerFrames.error(code, message, ref, id, retryAfter));
+    private void refuse(Refusal refusal, String ref, String id) {
+        context.metrics().refused(refusal.code());
+        send(ServerFrames.error(refusal.code(), refusal.message(), ref, id, refusal.retryAfterSeconds()));
+    }
+
+    private void refuse(String code, String message, String ref) {
+        refuse(new Refusal(code, message, null), ref, null);
     }
 
     private void badFrame(String code, String message, String ref) {
-        refuse(code, message, ref, null, null);
-        if (++badFrames >= config.maxBadFrames) {
-            close(1008, badFrames + " bad frames");
-        }
-    }
-
-    private void onFlood(long now) {
-        refusedInARow++;
-        context.metrics().refused("rate_limited");
-        if (refusedInARow >= config.maxRefusedFramesInARow) {
-            close(1008, "frame flood");
-            return;
-        }
-        if (now - lastRateErrorNanos >= 1_000_000_000L) {
-            lastRateErrorNanos = now;
-            long retry = frameBudget.secondsUntilToken(now);
-            write(ServerFrames.error("rate_limited", "retry_after=" + retry + "; more than " + config.framesPerSecond
-                    + " frames per second", null, null, retry));
-        }
+        refuse(code, message, ref);
+        limits.badFrame();
     }
 
     // ---------------------------------------------------------------- time
@@ -429,20 +330,11 @@ final class ClientConnection {
             return;
         }
         long now = System.nanoTime();
-        if (state == State.AWAIT_AUTH && now - openedNanos > config.authTimeout.toNanos()) {
-            close(4408, "idle_timeout: no auth frame within " + config.authTimeout.toSeconds() + " s");
-            return;
-        }
-        if (state == State.OPEN && now - lastHeardNanos > config.idleTimeout.toNanos()) {
-            close(4408, "idle_timeout: nothing heard for " + config.idleTimeout.toSeconds() + " s");
-            return;
-        }
-        if (overLimitSinceNanos != 0 && now - overLimitSinceNanos > config.slowConsumerTimeout.toNanos()) {
+        if (!limits.closedForSilence(state, now) && deliveries.isSlowConsumer(now)) {
             LOG.info("Closing slow WebSocket client {} from {}: {} bytes unread for {} s", clientId, remote,
-                    bytesInFlight, config.slowConsumerTimeout.toSeconds());
-            close(4508, "slow_consumer: " + bytesInFlight + " bytes not read for "
+                    deliveries.bytesInFlight(), config.slowConsumerTimeout.toSeconds());
+            close(4508, "slow_consumer: " + deliveries.bytesInFlight() + " bytes not read for "
                     + config.slowConsumerTimeout.toSeconds() + " s");
-            return;
         }
     }
 
@@ -458,7 +350,7 @@ final class ClientConnection {
         }
         release(code);
         try {
-            ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), fitCloseReason(reason)));
+            ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), ServerFrames.fitCloseReason(reason)));
         } catch (IOException | IllegalStateException e) {
             LOG.debug("Close of {} failed: {}", remote, e.toString());
         }
@@ -485,47 +377,7 @@ final class ClientConnection {
         }
         context.registry().closed(this);
         context.metrics().connectionClosed();
-        context.metrics().bytesInFlight(-bytesInFlight);
-        waiting.clear();
-        unacked.clear();
+        deliveries.release();
         framesBeforeWelcome.clear();
-    }
-
-    private static Long retryAfter(String code, String message) {
-        if (!"rate_limited".equals(code) || message == null) {
-            return null;
-        }
-        Matcher matcher = RETRY_AFTER.matcher(message);
-        return matcher.find() ? Long.parseLong(matcher.group(1)) : null;
-    }
-
-    private boolean exceedsFrameLimit(String text) {
-        int max = config.maxFrameBytes;
-        return text.length() > max || text.length() * 3L > max && utf8Length(text) > max;
-    }
-
-    /** UTF-8 size without encoding a copy (frames carry envelopes of up to 256 KiB). */
-    static long utf8Length(String text) {
-        long bytes = text.length();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1; // a surrogate pair is 4 bytes in all
-            }
-        }
-        return bytes;
-    }
-
-    /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */
-    static String fitCloseReason(String reason) {
-        String fitted = reason;
-        while (fitted.getBytes(StandardCharsets.UTF_8).length > 123) {
-            fitted = fitted.substring(0, fitted.length() - 1);
-        }
-        return fitted;
-    }
-
-    private static String shorten(String text) {
-        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /** The gateway's frames (SPEC §13.4), written with Jackson's generator; envelopes are inserted as raw JSON text. */
 final class ServerFrames {
@@ -87,6 +88,32 @@ final class ServerFrames {
             }
             g.writeNumberField("ts", nowMillis);
         });
+    }
+
+    /** UTF-8 size without encoding a copy (frames carry envelopes of up to 256 KiB). */
+    static long utf8Length(String text) {
+        long bytes = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                bytes += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1; // a surrogate pair is 4 bytes in all
+            }
+        }
+        return bytes;
+    }
+
+    /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5). */
+    static String fitCloseReason(String reason) {
+        String fitted = reason;
+        while (fitted.getBytes(StandardCharsets.UTF_8).length > 123) {
+            fitted = fitted.substring(0, fitted.length() - 1);
+        }
+        return fitted;
+    }
+
+    /** Client text quoted back in an error frame, cut to 40 characters. */
+    static String shorten(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
     }
 
     private interface Members {

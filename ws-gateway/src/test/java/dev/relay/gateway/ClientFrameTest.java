@@ -52,18 +52,33 @@ class ClientFrameTest {
     @Test
     void utf8LengthCountsWithoutEncoding() {
         for (String text : new String[] {"", "ascii", "é", "€uro", "😀 emoji", "mixed é€😀"}) {
-            assertThat(ClientConnection.utf8Length(text)).as(text)
+            assertThat(ServerFrames.utf8Length(text)).as(text)
                     .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
         }
     }
 
     @Test
-    void reasonStringsSplitIntoCodeAndText() {
-        assertThat(RelayReasons.split("acl_denied: not allowed")).containsExactly("acl_denied", "not allowed");
-        assertThat(RelayReasons.split("Something else")).containsExactly("internal", "Something else");
-        assertThat(RelayReasons.codeForPubAck(0x97)).isEqualTo("rate_limited");
-        assertThat(RelayReasons.codeForConnAck(0x85)).isEqualTo("bad_client_id");
-        assertThat(ClientConnection.fitCloseReason("é".repeat(100)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    void closeReasonsFitTheFrameAndClientTextIsShortened() {
+        assertThat(ServerFrames.fitCloseReason("é".repeat(100)).getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .hasSizeLessThanOrEqualTo(123);
+        assertThat(ServerFrames.shorten("x".repeat(50))).hasSize(41).endsWith("…");
+    }
+
+    @Test
+    void anAuthFrameIsCheckedAgainstTheChallengeBeforeTheBrokerIsAsked() throws Exception {
+        dev.relay.protocol.RelayKeyPair key = dev.relay.protocol.RelayKeyPair.generate();
+        byte[] nonce = new byte[32];
+        String challenge = dev.relay.protocol.Base64Url.encode(nonce);
+        String token = dev.relay.protocol.ConnectToken.create(key, "realm", 1, nonce).password();
+        String auth = "{\"type\":\"auth\",\"key_id\":\"" + key.keyId() + "\",\"token\":\"" + token + "\"";
+
+        assertThat(HandshakeCredentials.ofAuthFrame(ClientFrame.parse(auth + "}"), challenge))
+                .isEqualTo(new HandshakeCredentials(key.keyId().toString(), token, "ws", false));
+        assertThatThrownBy(() -> HandshakeCredentials.ofAuthFrame(ClientFrame.parse(auth + "}"), "other"))
+                .hasMessageStartingWith("bad_credentials: the token's nonce");
+        assertThatThrownBy(() -> HandshakeCredentials.ofAuthFrame(ClientFrame.parse(auth + ",\"session\":\"a b\"}"),
+                challenge)).hasMessageStartingWith("bad_client_id: ");
+        assertThatThrownBy(() -> HandshakeCredentials.ofAuthFrame(ClientFrame.parse("{\"type\":\"auth\"}"), challenge))
+                .hasMessage("bad_credentials: auth needs key_id and token");
     }
 }

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.Incoming;
 import dev.relay.client.RelayClientException;
-import dev.relay.device.DeviceState;
+import dev.relay.client.ConnectionState;
 import dev.relay.device.MqttVersion;
 import dev.relay.device.RelayDevice;
 import dev.relay.protocol.Envelope;
@@ -129,7 +129,7 @@ abstract class DeviceClientContract {
         }
         assertThat(received).containsExactlyElementsOf(sent);
         assertThat(fanInbox.poll(1, TimeUnit.SECONDS)).as("nothing twice").isNull();
-        assertThat(back.state()).isEqualTo(DeviceState.CONNECTED);
+        assertThat(back.state()).isEqualTo(ConnectionState.CONNECTED);
     }
 
     @Test
@@ -185,19 +185,19 @@ abstract class DeviceClientContract {
     void theDeviceReconnectsWithAFreshTokenAfterTheBrokerRestartsAndGetsWhatWaited() throws Exception {
         Path fanKey = dir.resolve("fan.key");
         BlockingQueue<Incoming> fanInbox = inbox();
-        List<DeviceState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<ConnectionState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
         RelayDevice fan = track(device(fanKey).onMessage(fanInbox::add).onStateChange(states::add).connect());
 
         broker().stop();
-        awaitCondition(() -> fan.state() == DeviceState.RECONNECTING);
+        awaitCondition(() -> fan.state() == ConnectionState.RECONNECTING);
         broker().startAgain();
         assertThat(fan.awaitConnected(WAIT)).isTrue();
 
         RelayDevice controller = track(device(dir.resolve("controller.key")).connect());
         controller.message(fan.keyId(), "text/plain", "on".getBytes(UTF_8)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(next(fanInbox).text()).isEqualTo("on");
-        assertThat(states).containsSubsequence(DeviceState.CONNECTED, DeviceState.RECONNECTING,
-                DeviceState.CONNECTED);
+        assertThat(states).containsSubsequence(ConnectionState.CONNECTED, ConnectionState.RECONNECTING,
+                ConnectionState.CONNECTED);
     }
 
     @Test
@@ -205,7 +205,7 @@ abstract class DeviceClientContract {
         Path fanKey = dir.resolve("fan.key");
         List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicBoolean motorJammed = new java.util.concurrent.atomic.AtomicBoolean(true);
-        List<DeviceState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<ConnectionState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
         RelayDevice fan = track(device(fanKey).onStateChange(states::add).onMessage(in -> {
             handled.add(in.text());
             if (motorJammed.getAndSet(false)) {
@@ -220,8 +220,8 @@ abstract class DeviceClientContract {
         awaitCondition(() -> handled.size() == 3);
 
         assertThat(handled).containsExactly("on", "on", "off");
-        assertThat(states).containsSubsequence(DeviceState.CONNECTED, DeviceState.RECONNECTING,
-                DeviceState.CONNECTED);
+        assertThat(states).containsSubsequence(ConnectionState.CONNECTED, ConnectionState.RECONNECTING,
+                ConnectionState.CONNECTED);
         Thread.sleep(500);
         assertThat(handled).as("each handled once it succeeded").hasSize(3);
     }
@@ -241,7 +241,7 @@ abstract class DeviceClientContract {
                         e -> assertThat(e.code()).isEqualTo("acl_denied"));
         JsonNode policy = stranger.policyGet().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(policy.path("mode").asText()).isEqualTo("blocklist"); // still connected, own policy untouched
-        assertThat(stranger.state()).isEqualTo(DeviceState.CONNECTED);
+        assertThat(stranger.state()).isEqualTo(ConnectionState.CONNECTED);
     }
 
     @Test

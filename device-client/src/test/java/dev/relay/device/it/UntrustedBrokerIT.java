@@ -8,7 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.relay.client.InboxDispatcher;
-import dev.relay.device.DeviceState;
+import dev.relay.client.ConnectionState;
 import dev.relay.device.RelayDevice;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Base64Url;
@@ -108,7 +108,7 @@ class UntrustedBrokerIT {
 
     @Test
     void onlyEnvelopesThatPassTheSection38ChecksReachTheHandlerAndEveryOtherIsReportedWithItsCode() throws Exception {
-        List<DeviceState> states = new CopyOnWriteArrayList<>();
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
         RelayDevice fan = track(device(dir.resolve("fan.key")).onStateChange(states::add)
                 .onMessage(in -> handled.add(in.envelope())).connect());
         String inbox = Addressing.mqttInbox(fan.keyId().toString());
@@ -161,8 +161,8 @@ class UntrustedBrokerIT {
         Envelope after = message(fan, "still listening");
         publish(inbox, after.toJson());
         assertThat(handledUpTo(after)).containsExactly(after);
-        assertThat(fan.state()).isEqualTo(DeviceState.CONNECTED);
-        assertThat(states).containsExactly(DeviceState.CONNECTING, DeviceState.CONNECTED);
+        assertThat(fan.state()).isEqualTo(ConnectionState.CONNECTED);
+        assertThat(states).containsExactly(ConnectionState.CONNECTING, ConnectionState.CONNECTED);
         assertThat(discarded).hasSize(7);
     }
 
@@ -209,12 +209,12 @@ class UntrustedBrokerIT {
         // would have come (and been reported) before the control did.
         assertThat(discarded).as("no discarded delivery came again").isEmpty();
         assertThat(handled).isEmpty();
-        assertThat(back.state()).isEqualTo(DeviceState.CONNECTED);
+        assertThat(back.state()).isEqualTo(ConnectionState.CONNECTED);
     }
 
     @Test
     void aFailingDiscardListenerStillLeavesTheDeliveryAcknowledgedAndTheDeviceConnected() throws Exception {
-        List<DeviceState> states = new CopyOnWriteArrayList<>();
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
         RelayDevice fan = track(device(dir.resolve("fan.key")).onStateChange(states::add)
                 .onMessage(in -> handled.add(in.envelope()))
                 .onDiscard(reason -> {
@@ -229,8 +229,8 @@ class UntrustedBrokerIT {
 
         assertThat(handledUpTo(marker)).containsExactly(marker);
         assertThat(discarded).hasSize(1);
-        assertThat(fan.state()).isEqualTo(DeviceState.CONNECTED);
-        assertThat(states).containsExactly(DeviceState.CONNECTING, DeviceState.CONNECTED);
+        assertThat(fan.state()).isEqualTo(ConnectionState.CONNECTED);
+        assertThat(states).containsExactly(ConnectionState.CONNECTING, ConnectionState.CONNECTED);
     }
 
     private RelayDevice.Builder device(Path keyFile) {

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.gateway.RelayGateway;
-import dev.relay.gateway.agent.AgentException;
-import dev.relay.gateway.agent.AgentState;
+import dev.relay.agent.AgentException;
+import dev.relay.agent.RelayAgent;
+import dev.relay.client.ConnectionState;
 import dev.relay.client.Incoming;
-import dev.relay.gateway.agent.RelayAgent;
+import dev.relay.client.RelayClientException;
 import dev.relay.client.StreamReply;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyFiles;
@@ -121,7 +122,7 @@ class AgentClientIT {
     void theAgentReconnectsWithBackoffAfterTheGatewayRestartsAndGetsWhatArrivedMeanwhile() throws Exception {
         RelayKeyPair key = RelayKeyPair.generate();
         BlockingQueue<Envelope> inbox = new LinkedBlockingQueue<>();
-        List<AgentState> states = new CopyOnWriteArrayList<>();
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
         RelayGateway own = broker.startGateway(b -> b);
         int port = own.port();
         try (RelayAgent agent = RelayAgent.builder().uri(own.uri()).key(key).expectedRealm(broker.realm())
@@ -133,7 +134,7 @@ class AgentClientIT {
             try (RelayGateway again = broker.startGateway(b -> b.port(port))) {
                 assertThat(agent.awaitConnected(Duration.ofSeconds(15))).isTrue();
                 assertThat(inbox.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(whileDown);
-                assertThat(states).contains(AgentState.RECONNECTING, AgentState.CONNECTED);
+                assertThat(states).contains(ConnectionState.RECONNECTING, ConnectionState.CONNECTED);
             }
         }
     }
@@ -156,7 +157,7 @@ class AgentClientIT {
             awaitSize(handled, 3);
 
             assertThat(handled).containsExactly("summarise the log", "summarise the log", "and the next one");
-            assertThat(agent.state()).isEqualTo(dev.relay.gateway.agent.AgentState.CONNECTED);
+            assertThat(agent.state()).isEqualTo(ConnectionState.CONNECTED);
         }
     }
 
@@ -178,8 +179,9 @@ class AgentClientIT {
         try (RelayAgent agent = agent(key).connect()) {
             Envelope forged = Envelope.builder(Kind.MESSAGE).to(key.keyId()).body("x").sign(RelayKeyPair.generate());
             assertThatThrownBy(() -> agent.send(forged).get(WAIT.toSeconds(), TimeUnit.SECONDS))
-                    .hasCauseInstanceOf(AgentException.class)
-                    .satisfies(e -> assertThat(((AgentException) e.getCause()).code()).isEqualTo("sender_mismatch"));
+                    .hasCauseInstanceOf(RelayClientException.class)
+                    .satisfies(e -> assertThat(((RelayClientException) e.getCause()).code())
+                            .isEqualTo("sender_mismatch"));
         }
     }
 

@@ -2,8 +2,8 @@ package dev.relay.examples.iot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.client.Incoming;
-import dev.relay.gateway.agent.AgentException;
-import dev.relay.gateway.agent.RelayAgent;
+import dev.relay.agent.AgentException;
+import dev.relay.agent.RelayAgent;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Json;
 import dev.relay.protocol.KeyId;

@@ -1,16 +1,16 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.gateway.agent.AgentFrames.Accepted;
-import dev.relay.gateway.agent.AgentFrames.Challenge;
-import dev.relay.gateway.agent.AgentFrames.Delivery;
-import dev.relay.gateway.agent.AgentFrames.ErrorFrame;
-import dev.relay.gateway.agent.AgentFrames.Other;
-import dev.relay.gateway.agent.AgentFrames.Pong;
-import dev.relay.gateway.agent.AgentFrames.Welcome;
+import dev.relay.agent.AgentFrames.Accepted;
+import dev.relay.agent.AgentFrames.Challenge;
+import dev.relay.agent.AgentFrames.Delivery;
+import dev.relay.agent.AgentFrames.ErrorFrame;
+import dev.relay.agent.AgentFrames.Other;
+import dev.relay.agent.AgentFrames.Pong;
+import dev.relay.agent.AgentFrames.Welcome;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.Json;
 import dev.relay.protocol.Kind;

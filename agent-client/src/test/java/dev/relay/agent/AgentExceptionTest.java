@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.relay.device;
+package dev.relay.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,17 +1,22 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
-import dev.relay.gateway.agent.AgentFrames.Accepted;
-import dev.relay.gateway.agent.AgentFrames.Challenge;
-import dev.relay.gateway.agent.AgentFrames.Delivery;
-import dev.relay.gateway.agent.AgentFrames.ErrorFrame;
-import dev.relay.gateway.agent.AgentFrames.Pong;
-import dev.relay.gateway.agent.AgentFrames.ServerFrame;
-import dev.relay.gateway.agent.AgentFrames.Welcome;
+import dev.relay.agent.AgentFrames.Accepted;
+import dev.relay.agent.AgentFrames.Challenge;
+import dev.relay.agent.AgentFrames.Delivery;
+import dev.relay.agent.AgentFrames.ErrorFrame;
+import dev.relay.agent.AgentFrames.Pong;
+import dev.relay.agent.AgentFrames.ServerFrame;
+import dev.relay.agent.AgentFrames.Welcome;
+import dev.relay.client.ClientTransport;
+import dev.relay.client.ClientTransport.PublishAnswer;
+import dev.relay.client.RelayClientException;
 import dev.relay.protocol.Base64Url;
 import dev.relay.protocol.ConnectToken;
+import dev.relay.protocol.Envelope;
+import dev.relay.protocol.ErrorMapping;
 import dev.relay.protocol.RelayException;
-import dev.relay.protocol.RelayKeyPair;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.DeploymentException;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
@@ -24,69 +29,63 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WebSocket connection to the gateway: answers the challenge, waits for {@code welcome}, matches {@code accepted},
- * {@code error} and {@code pong} frames to what was sent, keeps the connection alive with {@code ping}, and reports
- * deliveries and its end to a {@link Listener}. A connection is used once; reconnecting makes a new one.
+ * One WebSocket connection to the gateway: answers the challenge with a token the client core signs, waits for
+ * {@code welcome}, matches {@code accepted}, {@code error} and {@code pong} frames to what was sent, keeps the connection
+ * alive with {@code ping}, and reports deliveries and its end to the core's listener. A connection is used once;
+ * reconnecting makes a new one.
  *
  * <p>Every frame goes out through this connection's single writer thread with the blocking basic remote: frames leave
  * in the order they were submitted (stream chunks must), the basic remote is never used by two threads at once (JSR
  * 356 forbids it), neither callers nor the Tyrus I/O thread ever wait for the network, and a connection whose socket
  * stalls holds up only its own writes, not those of the next connection.
  */
-final class GatewayConnection extends Endpoint {
+final class GatewayConnection extends Endpoint implements ClientTransport.Connection {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayConnection.class);
-
-    /** Receives deliveries and the end of the connection. */
-    interface Listener {
-        void onDelivery(GatewayConnection connection, long delivery, String envelopeJson);
-
-        void onClosed(GatewayConnection connection, AgentException cause);
-    }
 
     private record PendingPing(long sentNanos, CompletableFuture<Duration> roundTrip) {
     }
 
-    private final RelayKeyPair key;
-    private final String expectedRealm;
-    private final String sessionSuffix;
-    private final boolean transientSession;
+    private final WebSocketTransport transport;
+    private final ClientTransport.Listener listener;
     private final ExecutorService writer;
-    private final ScheduledExecutorService scheduler;
-    private final AtomicLong refs;
-    private final Duration sendTimeout;
-    private final Listener listener;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
-    private final Map<String, CompletableFuture<String>> pendingSends = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<PublishAnswer>> pendingSends = new ConcurrentHashMap<>();
     private final Map<String, PendingPing> pendingPings = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ClientTransport.Tokens tokens;
     private volatile Session session;
     private volatile boolean authSent;
     private volatile ScheduledFuture<?> keepAlive;
     private volatile AgentException closeCause;
 
-    GatewayConnection(RelayKeyPair key, String expectedRealm, String sessionSuffix, boolean transientSession,
-                      ThreadFactory writerThread, ScheduledExecutorService scheduler, AtomicLong refs,
-                      Duration sendTimeout, Listener listener) {
-        this.key = key;
-        this.expectedRealm = expectedRealm;
-        this.sessionSuffix = sessionSuffix;
-        this.transientSession = transientSession;
-        this.writer = Executors.newSingleThreadExecutor(writerThread);
-        this.scheduler = scheduler;
-        this.refs = refs;
-        this.sendTimeout = sendTimeout;
+    GatewayConnection(WebSocketTransport transport, ClientTransport.Listener listener) {
+        this.transport = transport;
         this.listener = listener;
+        this.writer = Executors.newSingleThreadExecutor(transport.writerThreads());
+    }
+
+    @Override
+    public boolean connect(ClientTransport.Tokens tokens, Duration timeout) throws RelayClientException {
+        this.tokens = tokens;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            transport.open(this);
+            return awaitWelcome(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))).sessionPresent();
+        } catch (DeploymentException | IOException e) {
+            throw new AgentException(AgentException.CONNECT_FAILED, "WebSocket handshake with " + transport.endpoint()
+                    + " failed: " + e.getMessage(), e);
+        } catch (AgentException e) {
+            abort(e, false); // e.g. the auth frame could not be written: do not leave the socket open
+            throw e;
+        }
     }
 
     @Override
@@ -97,47 +96,49 @@ final class GatewayConnection extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason reason) {
-        closed(AgentException.ofClose(reason.getCloseCode().getCode(), reason.getReasonPhrase()));
+        closed(AgentException.ofClose(reason.getCloseCode().getCode(), reason.getReasonPhrase()), true);
     }
 
     @Override
     public void onError(Session session, Throwable failure) {
         LOG.debug("WebSocket error", failure);
         if (!session.isOpen()) {
-            closed(new AgentException(AgentException.CONNECTION_LOST, "transport failure: " + failure, failure));
+            closed(new AgentException(AgentException.CONNECTION_LOST, "transport failure: " + failure, failure), true);
         }
     }
 
     /** Blocks until {@code welcome}; on failure or timeout the connection is closed and the reason thrown. */
-    Welcome awaitWelcome(Duration timeout) throws AgentException {
+    private Welcome awaitWelcome(Duration timeout) throws AgentException {
         try {
             return welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof AgentException ? (AgentException) e.getCause()
+            throw e.getCause() instanceof AgentException known ? known
                     : new AgentException(AgentException.PROTOCOL_ERROR, String.valueOf(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
-            AgentException failure = new AgentException(AgentException.TIMEOUT, "no welcome within " + timeout);
-            abort(failure);
-            throw failure;
+            throw new AgentException(AgentException.TIMEOUT, "no welcome within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            AgentException failure = new AgentException(AgentException.CLOSED, "interrupted while connecting");
-            abort(failure);
-            throw failure;
+            throw new AgentException(AgentException.CLOSED, "interrupted while connecting");
         }
     }
 
-    /** Sends a {@code send} frame; completes with the envelope id on {@code accepted}. */
-    CompletableFuture<String> send(byte[] envelopeJson) {
-        String ref = "s" + refs.incrementAndGet();
-        CompletableFuture<String> accepted = track(pendingSends, ref, new CompletableFuture<>(), "send " + ref);
-        write(AgentFrames.send(ref, envelopeJson), accepted);
-        return accepted;
+    /** A {@code send} frame; completes on {@code accepted} or with the refusal of its {@code error} frame. */
+    @Override
+    public CompletableFuture<PublishAnswer> publish(Envelope envelope) {
+        String ref = "s" + transport.nextRef();
+        CompletableFuture<PublishAnswer> answer = new CompletableFuture<>();
+        pendingSends.put(ref, answer);
+        answer.whenComplete((value, failure) -> pendingSends.remove(ref));
+        // The gateway answers every send within 30 s itself (internal); this only guards against a stuck one.
+        expireAfter(answer, transport.sendTimeout(), "send " + ref);
+        failIfClosed(answer);
+        write(AgentFrames.send(ref, envelope.toJson()), answer);
+        return answer;
     }
 
     /** Sends a {@code ping}; completes with the round-trip time on {@code pong}. */
     CompletableFuture<Duration> ping(Duration timeout) {
-        String ref = "p" + refs.incrementAndGet();
+        String ref = "p" + transport.nextRef();
         CompletableFuture<Duration> roundTrip = new CompletableFuture<>();
         pendingPings.put(ref, new PendingPing(System.nanoTime(), roundTrip));
         roundTrip.whenComplete((rtt, failure) -> pendingPings.remove(ref));
@@ -147,14 +148,14 @@ final class GatewayConnection extends Endpoint {
         return roundTrip;
     }
 
-    /** Acknowledges a delivery; if the connection is gone, the broker redelivers it on the next one. */
-    void ack(long delivery) {
-        write(AgentFrames.ack(delivery), new CompletableFuture<>());
+    /** Ends the connection from this side (code 1000); the listener is not told. */
+    @Override
+    public void close() {
+        abort(new AgentException(AgentException.CLOSED, "the agent closed the connection"), false);
     }
 
-    /** Ends the connection from this side with {@code cause} (no reconnect decision is made here). */
-    void abort(AgentException cause) {
-        closed(cause);
+    private void abort(AgentException cause, boolean tellListener) {
+        closed(cause, tellListener);
         Session current = session;
         if (current != null && current.isOpen()) {
             try {
@@ -163,15 +164,6 @@ final class GatewayConnection extends Endpoint {
                 LOG.debug("Closing the WebSocket failed", e);
             }
         }
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    /** Why the connection ended, once it has. */
-    AgentException closeCause() {
-        return closeCause;
     }
 
     private void onFrame(String text) {
@@ -183,11 +175,13 @@ final class GatewayConnection extends Endpoint {
             return;
         }
         if (frame instanceof Delivery delivery) {
-            listener.onDelivery(this, delivery.delivery(), delivery.envelopeJson());
+            long number = delivery.delivery();
+            listener.delivered(delivery.envelopeJson().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    () -> write(AgentFrames.ack(number), new CompletableFuture<>()));
         } else if (frame instanceof Accepted accepted) {
-            CompletableFuture<String> pending = pendingSends.get(accepted.ref());
+            CompletableFuture<PublishAnswer> pending = pendingSends.get(accepted.ref());
             if (pending != null) {
-                pending.complete(accepted.id());
+                pending.complete(PublishAnswer.accepted());
             }
         } else if (frame instanceof ErrorFrame error) {
             refused(error);
@@ -210,20 +204,22 @@ final class GatewayConnection extends Endpoint {
             LOG.warn("Ignoring a second challenge");
             return;
         }
-        if (expectedRealm != null && !expectedRealm.equals(challenge.realm())) {
+        String expected = transport.expectedRealm();
+        if (expected != null && !expected.equals(challenge.realm())) {
             abort(new AgentException("bad_credentials", "the gateway's realm '" + challenge.realm()
-                    + "' is not the expected '" + expectedRealm + "'"));
+                    + "' is not the expected '" + expected + "'"), true);
             return;
         }
         try {
             byte[] nonce = Base64Url.decode(challenge.nonce(), "challenge nonce");
-            ConnectToken token = ConnectToken.create(key, challenge.realm(), System.currentTimeMillis() / 1000, nonce);
+            ConnectToken token = tokens.sign(challenge.realm(), nonce);
             // Strict base64url is canonical, so re-encoding gives the challenge text back; the gateway compares texts.
             authSent = true;
-            write(AgentFrames.auth(key.keyId().toString(), token.password(), sessionSuffix, transientSession),
-                    welcome);
+            write(transport.authFrame(token), welcome);
         } catch (RelayException e) {
-            abort(new AgentException(AgentException.PROTOCOL_ERROR, "unusable challenge: " + e.getMessage(), e));
+            abort(new AgentException(AgentException.PROTOCOL_ERROR, "unusable challenge: " + e.getMessage(), e), true);
+        } catch (RelayClientException e) {
+            abort(new AgentException(e.code(), "cannot sign a connect token: " + e.getMessage(), e), true);
         }
     }
 
@@ -232,12 +228,13 @@ final class GatewayConnection extends Endpoint {
             LOG.warn("Ignoring an unexpected welcome");
             return;
         }
+        transport.welcomed(frame);
         // The gateway closes a connection it has not heard from for idle_timeout; pinging at a third of it leaves
         // room for one lost ping, and a ping that gets no pong before the next one is due means a dead connection.
         long interval = Math.max(1, frame.idleTimeoutSeconds() / 3);
         try {
-            keepAlive = scheduler.scheduleAtFixedRate(() -> keepAlive(Duration.ofSeconds(interval)), interval,
-                    interval, TimeUnit.SECONDS);
+            keepAlive = transport.scheduler().scheduleAtFixedRate(() -> keepAlive(Duration.ofSeconds(interval)),
+                    interval, interval, TimeUnit.SECONDS);
         } catch (RejectedExecutionException closing) {
             return; // the agent is closing
         }
@@ -250,26 +247,27 @@ final class GatewayConnection extends Endpoint {
         ping(interval).whenComplete((rtt, failure) -> {
             if (failure != null && !closed.get()) {
                 LOG.warn("No pong from the gateway within {}; dropping the connection", interval);
-                abort(new AgentException(AgentException.CONNECTION_LOST, "no pong within " + interval));
+                abort(new AgentException(AgentException.CONNECTION_LOST, "no pong within " + interval), true);
             }
         });
     }
 
     private void refused(ErrorFrame error) {
-        AgentException failure = new AgentException(error.code(), error.message() == null ? "" : error.message(),
-                error.retryAfterSeconds());
-        CompletableFuture<String> send = error.ref() == null ? null : pendingSends.get(error.ref());
+        CompletableFuture<PublishAnswer> send = error.ref() == null ? null : pendingSends.get(error.ref());
         PendingPing ping = error.ref() == null ? null : pendingPings.get(error.ref());
         if (send != null) {
-            send.completeExceptionally(failure);
+            // An error frame names its code (SPEC §13.4): precise, no error envelope follows.
+            send.complete(PublishAnswer.refused(ErrorMapping.fromErrorFrame(error.code(), error.message(),
+                    error.retryAfterSeconds()), true));
         } else if (ping != null) {
-            ping.roundTrip().completeExceptionally(failure);
+            ping.roundTrip().completeExceptionally(RelayClientException.of(ErrorMapping.fromErrorFrame(error.code(),
+                    error.message(), error.retryAfterSeconds())));
         } else {
-            LOG.warn("Gateway error {} (ref {})", failure.getMessage(), error.ref());
+            LOG.warn("Gateway error {}: {} (ref {})", error.code(), error.message(), error.ref());
         }
     }
 
-    private void closed(AgentException cause) {
+    private void closed(AgentException cause, boolean tellListener) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -280,8 +278,10 @@ final class GatewayConnection extends Endpoint {
         }
         writer.shutdown(); // queued frames still run, and fail
         welcome.completeExceptionally(cause);
-        // The agent first leaves CONNECTED, so that a caller retrying a failed send waits for the next connection.
-        listener.onClosed(this, cause);
+        // The core first leaves CONNECTED, so that a caller retrying a failed send waits for the next connection.
+        if (tellListener) {
+            listener.lost(cause);
+        }
         AgentException lost = lostBecause(cause);
         pendingSends.values().forEach(pending -> pending.completeExceptionally(lost));
         pendingPings.values().forEach(pending -> pending.roundTrip().completeExceptionally(lost));
@@ -291,15 +291,6 @@ final class GatewayConnection extends Endpoint {
         // cause is null only in the instant between closed() marking the connection and recording why.
         return new AgentException(AgentException.CONNECTION_LOST, "the connection ended before the gateway answered ("
                 + (cause == null ? "closed" : cause.getMessage()) + "); sending the same envelope again is safe", cause);
-    }
-
-    private <T> CompletableFuture<T> track(Map<String, CompletableFuture<T>> pending, String ref,
-                                           CompletableFuture<T> future, String what) {
-        pending.put(ref, future);
-        future.whenComplete((value, failure) -> pending.remove(ref));
-        expireAfter(future, sendTimeout, what);
-        failIfClosed(future);
-        return future;
     }
 
     private static void expireAfter(CompletableFuture<?> future, Duration timeout, String what) {

@@ -1,12 +1,15 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
 import dev.relay.client.RelayClientException;
+import dev.relay.protocol.ErrorMapping;
+import dev.relay.protocol.ErrorMapping.Refusal;
 import dev.relay.protocol.RelayException;
 
 /**
- * A refusal or failure seen by a {@link RelayAgent}: a {@link RelayClientException} that also knows the WebSocket close
- * code it came with. Codes are the relay's (SPEC §10.1), the gateway's (§13.4, §13.6, e.g. {@code too_many_sessions},
- * {@code session_taken_over}) or the client-side ones of {@link RelayClientException}.
+ * A connection failure seen by a {@link RelayAgent}: a {@link RelayClientException} that also knows the WebSocket close
+ * code it came with, which decides whether the agent reconnects (SPEC §13.6). Codes are the relay's (SPEC §10.1), the
+ * gateway's (§13.4, §13.6, e.g. {@code too_many_sessions}, {@code session_taken_over}) or the client-side ones of
+ * {@link RelayClientException}. Refused sends fail with a plain {@link RelayClientException}, as on every transport.
  */
 public final class AgentException extends RelayClientException {
     private static final long serialVersionUID = 1L;
@@ -48,14 +51,14 @@ public final class AgentException extends RelayClientException {
     }
 
     /**
-     * From a WebSocket close (SPEC §13.6): the code is taken from a {@code "<code>: <text>"} reason; a close without
-     * one is {@link #CONNECTION_LOST} (or {@link #CLOSED} for 1000).
+     * From a WebSocket close (SPEC §13.6): the code is taken from a {@code "<code>: <text>"} reason
+     * ({@link ErrorMapping}); a close without one is {@link #CONNECTION_LOST} (or {@link #CLOSED} for 1000).
      */
     public static AgentException ofClose(int closeCode, String reason) {
         String text = reason == null ? "" : reason;
-        String code = codeOf(text);
-        if (code != null) {
-            return new AgentException(code, text.substring(code.length() + 2), null, closeCode, null);
+        if (ErrorMapping.codeOf(text) != null) {
+            Refusal refusal = ErrorMapping.fromReason(text, CONNECTION_LOST);
+            return new AgentException(refusal.code(), refusal.message(), refusal.retryAfterSeconds(), closeCode, null);
         }
         String message = "connection closed with " + closeCode + (text.isEmpty() ? "" : " (" + text + ")");
         return new AgentException(closeCode == 1000 ? CLOSED : CONNECTION_LOST, message, null, closeCode, null);

@@ -1,4 +1,4 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,4 +1,4 @@
-package dev.relay.device;
+package dev.relay.client;
 
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.RelayException;
@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signed envelopes waiting to be accepted by the relay, kept in a file so that they survive a restart of the device
- * process. The file is a journal of lines: {@code + <envelope JSON>} when an envelope is queued (written and forced to
- * disk before {@link #add} returns) and {@code - <id>} once the relay accepted or finally refused it. Opening the file
- * replays it and rewrites it with only what is still pending.
+ * Signed envelopes waiting to be accepted by the relay, kept in a file so that they survive a restart of the client
+ * process ({@link ClientCore.Builder#outbox}). The file is a journal of lines: {@code + <envelope JSON>} when an
+ * envelope is queued (written and forced to disk before {@link #add} returns) and {@code - <id>} once the relay
+ * accepted or finally refused it. Opening the file replays it and rewrites it with only what is still pending.
  *
  * <p>An envelope is signed once, so a re-send after a crash is the same envelope with the same id: the relay drops it
  * as a {@code duplicate} (SPEC §10.8) and the recipient never sees it twice. A torn last line (a crash in the middle of

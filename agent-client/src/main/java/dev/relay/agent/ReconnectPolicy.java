@@ -1,5 +1,6 @@
-package dev.relay.gateway.agent;
+package dev.relay.agent;
 
+import dev.relay.client.RelayClientException;
 import java.util.Set;
 
 /**
@@ -40,7 +41,9 @@ final class ReconnectPolicy {
         }
     }
 
-    static boolean shouldReconnect(AgentException failure) {
-        return shouldReconnect(failure.closeCode(), failure.code());
+    /** A failure without a close code (a timeout, a transport failure, a handler that failed) is transient. */
+    static boolean shouldReconnect(RelayClientException failure) {
+        int closeCode = failure instanceof AgentException agent ? agent.closeCode() : AgentException.NO_CLOSE_CODE;
+        return shouldReconnect(closeCode, failure.code());
     }
 }
