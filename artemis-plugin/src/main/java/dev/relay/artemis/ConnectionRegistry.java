@@ -34,11 +34,27 @@ final class ConnectionRegistry {
     /** Connections whose CONNECT asked for a passing session, until the relay admits (or refuses) them. */
     private final Set<Object> passingConnects = ConcurrentHashMap.newKeySet();
     private final Map<KeyId, Set<Admission>> passingByIdentity = new ConcurrentHashMap<>();
+    /** MQTT 5 connections whose CONNECT set Request Problem Information to 0: no reason strings on their acks. */
+    private final Set<Object> withoutProblemInformation = ConcurrentHashMap.newKeySet();
     private final AtomicLong tags = new AtomicLong();
 
     /** Called at an MQTT CONNECT whose session ends with the connection, before the relay authenticates it. */
     void expectPassing(Object connectionId) {
         passingConnects.add(connectionId);
+    }
+
+    /**
+     * Called at an MQTT 5 CONNECT that asks for no reason strings (MQTT 5 §3.1.2.11.7: the server MUST NOT send them
+     * on anything but PUBLISH, CONNACK and DISCONNECT then). Artemis ignores the property; the acks the relay writes
+     * itself honour it.
+     */
+    void expectNoProblemInformation(Object connectionId) {
+        withoutProblemInformation.add(connectionId);
+    }
+
+    /** Whether the relay may put a reason string on this connection's PUBACK, PUBREC and SUBACK. */
+    boolean wantsReasonStrings(Object connectionId) {
+        return !withoutProblemInformation.contains(connectionId);
     }
 
     void admit(Object connectionId, KeyId identity, String user, String password, Subject subject) {
@@ -95,6 +111,7 @@ final class ConnectionRegistry {
     /** Forgets a closed connection; returns its admission if it had one. */
     Admission remove(Object connectionId) {
         passingConnects.remove(connectionId);
+        withoutProblemInformation.remove(connectionId);
         Admission admission = admitted.remove(connectionId);
         forgetPassing(admission);
         return admission;

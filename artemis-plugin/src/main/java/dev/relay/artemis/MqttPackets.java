@@ -32,7 +32,7 @@ final class MqttPackets {
         return packet(CONNACK, variable);
     }
 
-    /** SUBACK refusing {@code filters} filters: MQTT 5 0x87 with a reason string, MQTT 3.1.1 0x80. */
+    /** SUBACK refusing {@code filters} filters: MQTT 5 0x87 with a reason string (if not null), MQTT 3.1.1 0x80. */
     static byte[] suback(int packetId, int filters, boolean mqtt5, String reason) {
         ByteArrayOutputStream variable = new ByteArrayOutputStream();
         writePacketId(variable, packetId);
@@ -45,7 +45,10 @@ final class MqttPackets {
         return packet(SUBACK, variable);
     }
 
-    /** MQTT 5 PUBACK (QoS 1) or PUBREC (QoS 2) refusing a publish with {@code reasonCode} and a reason string. */
+    /**
+     * MQTT 5 PUBACK (QoS 1) or PUBREC (QoS 2) refusing a publish with {@code reasonCode} and a reason string (none when
+     * null).
+     */
     static byte[] publishRefusal(boolean pubrec, int packetId, int reasonCode, String reason) {
         ByteArrayOutputStream variable = new ByteArrayOutputStream();
         writePacketId(variable, packetId);
@@ -67,8 +70,15 @@ final class MqttPackets {
         out.write(packetId & 0xFF);
     }
 
-    /** MQTT 5 properties holding only a reason string (cut at 65,535 bytes). */
+    /**
+     * MQTT 5 properties holding only a reason string (cut at 65,535 bytes), or none when {@code reason} is null (the
+     * client asked for no problem information).
+     */
     private static void writeReasonStringProperties(ByteArrayOutputStream variable, String reason) {
+        if (reason == null) {
+            writeVarInt(variable, 0);
+            return;
+        }
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
         int length = Math.min(text.length, 0xFFFF);
         writeVarInt(variable, 1 + 2 + length);

@@ -60,6 +60,9 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             if (endsWithConnection(connect)) {
                 runtime.connections.expectPassing(connection.getID());
             }
+            if (declinesProblemInformation(connect)) {
+                runtime.connections.expectNoProblemInformation(connection.getID());
+            }
             return admitConnect(runtime, connect, connection);
         }
         KeyId identity = connection == null ? null : runtime.connections.identityOf(connection.getID());
@@ -84,6 +87,16 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         MqttProperties.MqttProperty<?> expiry = connect.variableHeader().properties()
                 .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
         return expiry == null || Integer.valueOf(0).equals(expiry.value());
+    }
+
+    /** MQTT 5 CONNECT with Request Problem Information 0 (the default, absent, is 1). */
+    static boolean declinesProblemInformation(MqttConnectMessage connect) {
+        if (connect.variableHeader().version() != 5) {
+            return false;
+        }
+        MqttProperties.MqttProperty<?> wanted = connect.variableHeader().properties()
+                .getProperty(MqttProperties.MqttPropertyType.REQUEST_PROBLEM_INFORMATION.value());
+        return wanted != null && Integer.valueOf(0).equals(wanted.value());
     }
 
     /**
@@ -161,7 +174,8 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         runtime.metrics.authorizationRefused();
         boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
         int filters = subscribe.payload().topicSubscriptions().size();
-        byte[] suback = MqttPackets.suback(subscribe.variableHeader().messageId(), filters, mqtt5, refusal);
+        byte[] suback = MqttPackets.suback(subscribe.variableHeader().messageId(), filters, mqtt5,
+                runtime.connections.wantsReasonStrings(connection.getID()) ? refusal : null);
         connection.getTransportConnection().write(ActiveMQBuffers.wrappedBuffer(suback), true);
         LOG.debug("Relay refused an MQTT SUBSCRIBE of {}: {}", identity, refusal);
         return false;

@@ -44,7 +44,8 @@ final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
                     + " relay/v1/inbox/<key id> and relay/v1/sys are open to it (SPEC §4.2)");
         }
         runtime.writeInOrder(connection, MqttPackets.publishRefusal(type == MqttMessageType.PUBREC,
-                reply.messageId(), refusal.code().mqtt5PubackReason(), refusal.reasonString()));
+                reply.messageId(), refusal.code().mqtt5PubackReason(),
+                runtime.connections.wantsReasonStrings(connection.getID()) ? refusal.reasonString() : null));
         return false;
     }
 }

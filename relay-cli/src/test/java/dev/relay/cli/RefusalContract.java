@@ -154,8 +154,10 @@ abstract class RefusalContract {
             // a recipient that never connected takes every message and queue_full cannot arise.
             return ACCEPTED;
         }
-        if (leg == Leg.DEVICE_MQTT5_NO_REASON_STRINGS && refusedByPuback(refusal) && bareOnThisBroker()) {
-            // Only the reason code: read as SPEC §13.4 says, the same way the gateway reads a bare PUBACK.
+        if (leg == Leg.DEVICE_MQTT5_NO_REASON_STRINGS && refusedByPuback(refusal)) {
+            // Only the reason code, on both brokers (MQTT 5 §3.1.2.11.7: no reason string when the client asked for
+            // none; the Artemis plugin's own PUBACK put one on regardless): read as SPEC §13.4 says, the same way the
+            // gateway reads a bare PUBACK.
             return ErrorMapping.codeForPubackReason(ErrorCode.valueOf(refusal.name()).mqtt5PubackReason());
         }
         return refusal.code();
@@ -164,15 +166,6 @@ abstract class RefusalContract {
     /** Refusals of a publish, which MQTT 5 answers on the PUBACK (not: a request's error envelope, a local check). */
     private static boolean refusedByPuback(Case refusal) {
         return refusal != Case.TOO_LARGE && refusal != Case.SENDER_MISMATCH;
-    }
-
-    /**
-     * Whether the broker leaves reason strings off when the client asks it to (MQTT 5 §3.1.2.11.7 says it MUST NOT send
-     * them then). The Artemis plugin writes the relay's PUBACK in place of Artemis' own and puts the reason string on
-     * it regardless, so a device there reads the precise code even so.
-     */
-    private static boolean bareOnThisBroker() {
-        return stack.brokerKind() == BrokerKind.HIVEMQ;
     }
 
     // ---------------------------------------------------------------- the clients

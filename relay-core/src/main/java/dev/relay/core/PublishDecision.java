@@ -9,6 +9,7 @@ import dev.relay.store.RelayStore;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.ErrorMapping;
 import dev.relay.protocol.InboundCheck;
 import dev.relay.protocol.InboxPolicy;
 import dev.relay.protocol.KeyId;
@@ -72,8 +73,8 @@ final class PublishDecision {
         RateDecision rate = rateLimiter.tryAcquire(publisher.toString());
         if (!rate.allowed()) {
             // SPEC §9: the text starts with retry_after=<n> so string-only transports carry the number.
-            RelayException limited = new RelayException(ErrorCode.RATE_LIMITED, "retry_after=" + rate.retryAfterSeconds()
-                    + "; more than " + config.sendsPerMinute() + " sends per minute");
+            RelayException limited = new RelayException(ErrorCode.RATE_LIMITED, ErrorMapping.retryAfterText(
+                    rate.retryAfterSeconds(), "more than " + config.sendsPerMinute() + " sends per minute"));
             return notices.reject(publisher, facts, payload, limited, rate.retryAfterSeconds());
         }
         long now = clock.millis();
