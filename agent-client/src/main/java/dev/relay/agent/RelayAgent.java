@@ -1,6 +1,7 @@
 package dev.relay.agent;
 
 import dev.relay.agent.AgentFrames.Welcome;
+import dev.relay.client.ClientBuilder;
 import dev.relay.client.ClientCore;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.RelayClientException;
@@ -99,7 +100,7 @@ public final class RelayAgent extends ClientCore {
     }
 
     /** Configures a {@link RelayAgent}; {@link #uri} and a key are required. */
-    public static final class Builder extends ClientCore.Builder<Builder> {
+    public static final class Builder extends ClientBuilder<Builder> {
         private URI uri;
         private String expectedRealm;
         private boolean transientSession;

@@ -1,5 +1,6 @@
 package dev.relay.device;
 
+import dev.relay.client.ClientBuilder;
 import dev.relay.client.ClientCore;
 import dev.relay.client.IncomingHandler;
 import dev.relay.client.RelayClientException;
@@ -108,7 +109,7 @@ public final class RelayDevice extends ClientCore {
     }
 
     /** Configures a {@link RelayDevice}; the server URI, the realm and a key are required. */
-    public static final class Builder extends ClientCore.Builder<Builder> {
+    public static final class Builder extends ClientBuilder<Builder> {
         private String serverUri;
         private String realm;
         private MqttVersion version = MqttVersion.V5;

@@ -12,12 +12,9 @@ import dev.relay.protocol.RelayException;
 import dev.relay.protocol.RelayKeyPair;
 import dev.relay.protocol.SystemOp;
 import dev.relay.protocol.SystemRequest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -45,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * transport calls the cause permanent (then it closes itself; {@link #closeCause()} says why).
  *
  * <p><b>Sending.</b> A send completes with the envelope id once the relay accepted it, or fails with the relay's code.
- * With an {@link Builder#outbox(Path) outbox} sends are on disk first and wait there while disconnected; without one,
+ * With an {@link ClientBuilder#outbox(Path) outbox} sends are on disk first and wait there while disconnected; without one,
  * a send while disconnected fails with {@code not_connected}. A send still unanswered when its connection ends fails with
  * {@code connection_lost} (sending the same envelope again is safe, SPEC §10.8); pending requests keep waiting, as their
  * answers queue in the inbox.
@@ -86,7 +83,7 @@ public abstract class ClientCore implements RelayClient {
     /**
      * @param kind what the client is called in messages and thread names, e.g. {@code device}
      */
-    protected ClientCore(Builder<?> builder, ClientTransport transport, String kind) {
+    protected ClientCore(ClientBuilder<?> builder, ClientTransport transport, String kind) {
         this.key = builder.key;
         this.transport = transport;
         this.kind = kind;
@@ -482,159 +479,5 @@ public abstract class ClientCore implements RelayClient {
     private static RelayClientException asClientException(Throwable failure) {
         return failure instanceof RelayClientException known ? known
                 : new RelayClientException(ErrorMapping.INTERNAL, String.valueOf(failure), failure);
-    }
-
-    /**
-     * What every client is configured with, whatever its transport; a transport's builder adds its own settings.
-     *
-     * @param <B> the concrete builder, returned by every setter
-     */
-    public abstract static class Builder<B extends Builder<B>> {
-        private RelayKeyPair key;
-        private String session;
-        private KeyId relayKey;
-        private IncomingHandler handler;
-        private Consumer<ConnectionState> stateListener = state -> { };
-        private Consumer<String> discardListener = reason -> { };
-        private Outbox outbox;
-        private boolean reconnect = true;
-        private Duration backoffMin;
-        private Duration backoffMax;
-        private Duration requestTimeout = Duration.ofSeconds(30);
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration refusalWindow;
-
-        /** With the transport's default reconnect delays. */
-        protected Builder(Duration backoffMin, Duration backoffMax) {
-            this.backoffMin = backoffMin;
-            this.backoffMax = backoffMax;
-        }
-
-        /** {@code this}, typed as the concrete builder. */
-        protected abstract B self();
-
-        public B key(RelayKeyPair key) {
-            this.key = key;
-            return self();
-        }
-
-        /**
-         * Loads the key file, or creates one (mode 0600) if there is none (SPEC §1.3).
-         *
-         * @throws UncheckedIOException     if the file cannot be read or written
-         * @throws IllegalArgumentException if it is not a valid key file
-         */
-        public B keyFile(Path file) {
-            return key(ClientSupport.loadOrCreateKey(file));
-        }
-
-        /** Session suffix: the client id becomes {@code <key id>.<suffix>} (SPEC §2.6). */
-        public B session(String suffix) {
-            this.session = suffix;
-            return self();
-        }
-
-        /** Pins the relay key that signs response and error envelopes (instead of trusting it on first use). */
-        public B relayKey(KeyId relayKey) {
-            this.relayKey = relayKey;
-            return self();
-        }
-
-        /** Receives verified inbox envelopes; without one, they are acknowledged and dropped. */
-        public B onMessage(IncomingHandler handler) {
-            this.handler = handler;
-            return self();
-        }
-
-        /** Observes state changes (called under the client's lock: keep it short, do not block). */
-        public B onStateChange(Consumer<ConnectionState> listener) {
-            this.stateListener = Objects.requireNonNull(listener, "listener");
-            return self();
-        }
-
-        /**
-         * Told the reason ({@code "<code>: <text>"}) of every inbox envelope discarded by the SPEC §3.8 checks (not of
-         * duplicates). Runs on the transport's thread: keep it short; an exception it throws is logged and ignored.
-         */
-        public B onDiscard(Consumer<String> listener) {
-            this.discardListener = Objects.requireNonNull(listener, "listener");
-            return self();
-        }
-
-        /**
-         * Keeps sends in this file until the relay accepted them, across offline periods and process restarts: they go
-         * out, in order, as soon as a connection is up, and none is delivered twice.
-         *
-         * @throws UncheckedIOException if the file cannot be read or created
-         */
-        public B outbox(Path file) {
-            try {
-                this.outbox = Outbox.open(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open the outbox " + file, e);
-            }
-            return self();
-        }
-
-        /** Whether to reconnect after a connection ends for a transient reason (default true). */
-        public B reconnect(boolean reconnect) {
-            this.reconnect = reconnect;
-            return self();
-        }
-
-        /** Reconnect delays: uniform between {@code min} and a cap that doubles from min up to {@code max}. */
-        public B backoff(Duration min, Duration max) {
-            this.backoffMin = min;
-            this.backoffMax = max;
-            return self();
-        }
-
-        /** How long a system request may wait for its answer (default 30 s). */
-        public B requestTimeout(Duration timeout) {
-            this.requestTimeout = timeout;
-            return self();
-        }
-
-        /** How long opening a connection may take (default 10 s). */
-        public B connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
-            return self();
-        }
-
-        /**
-         * How long a send's result waits for an {@code error} envelope where the broker's answer cannot say why it
-         * refused (SPEC §10.2): after every PUBACK on MQTT 3.1.1, after a PUBACK without reason string on MQTT 5.
-         * Zero turns it off. The default is the transport's.
-         */
-        public B refusalWindow(Duration window) {
-            this.refusalWindow = window;
-            return self();
-        }
-
-        protected RelayKeyPair key() {
-            return key;
-        }
-
-        protected String session() {
-            return session;
-        }
-
-        protected Duration requestTimeout() {
-            return requestTimeout;
-        }
-
-        protected Duration connectTimeout() {
-            return connectTimeout;
-        }
-
-        /** Checks what every client needs; {@code defaultRefusalWindow} applies unless one was set. */
-        protected void validate(Duration defaultRefusalWindow) {
-            Objects.requireNonNull(key, "key or keyFile");
-            ClientSupport.requireValidSessionSuffix(key.keyId(), session);
-            new Backoff(backoffMin, backoffMax, () -> 0); // validates the bounds now rather than at the first reconnect
-            if (refusalWindow == null) {
-                refusalWindow = defaultRefusalWindow;
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.relay.client;
 
-/** Where a client is in its life, whatever its transport; see {@link ClientCore.Builder#onStateChange}. */
+/** Where a client is in its life, whatever its transport; see {@link ClientBuilder#onStateChange}. */
 public enum ConnectionState {
     /** Built, neither {@code connect()} nor {@code start()} called yet. */
     NEW,

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Signed envelopes waiting to be accepted by the relay, kept in a file so that they survive a restart of the client
- * process ({@link ClientCore.Builder#outbox}). The file is a journal of lines: {@code + <envelope JSON>} when an
+ * process ({@link ClientBuilder#outbox}). The file is a journal of lines: {@code + <envelope JSON>} when an
  * envelope is queued (written and forced to disk before {@link #add} returns) and {@code - <id>} once the relay
  * accepted or finally refused it. Opening the file replays it and rewrites it with only what is still pending.
  *

@@ -253,7 +253,7 @@ class ClientCoreTest {
             super(builder, transport, "test client");
         }
 
-        static final class Builder extends ClientCore.Builder<Builder> {
+        static final class Builder extends ClientBuilder<Builder> {
             Builder() {
                 super(Duration.ofMillis(20), Duration.ofMillis(50));
             }
