@@ -1,7 +1,6 @@
 package dev.relay.agent;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -11,9 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.protocol.Json;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -78,7 +76,7 @@ public final class AgentFrames {
 
     /** The auth frame, with {@code "transient":true} for a session that ends with the connection (SPEC §13.3). */
     public static String auth(String keyId, String token, String session, boolean transientSession) {
-        return write(json -> {
+        return Json.object(json -> {
             json.writeStringField("type", "auth");
             json.writeStringField("key_id", keyId);
             json.writeStringField("token", token);
@@ -102,7 +100,7 @@ public final class AgentFrames {
     }
 
     public static String ping(String ref) {
-        return write(json -> {
+        return Json.object(json -> {
             json.writeStringField("type", "ping");
             json.writeStringField("ref", ref);
         });
@@ -184,21 +182,5 @@ public final class AgentFrames {
 
     private static AgentException protocolError(String message) {
         return new AgentException(AgentException.PROTOCOL_ERROR, message);
-    }
-
-    private interface Members {
-        void write(JsonGenerator json) throws IOException;
-    }
-
-    private static String write(Members members) {
-        StringWriter out = new StringWriter(128);
-        try (JsonGenerator json = FACTORY.createGenerator(out)) {
-            json.writeStartObject();
-            members.write(json);
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a StringWriter does not fail
-        }
-        return out.toString();
     }
 }

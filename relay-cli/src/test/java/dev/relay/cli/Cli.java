@@ -2,6 +2,7 @@ package dev.relay.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,22 @@ final class Cli {
         all.addAll(common);
         all.addAll(Arrays.asList(args));
         return runExactly(all.toArray(String[]::new));
+    }
+
+    /** {@code args}, then the common arguments: for command lines whose positional arguments come first. */
+    Result runLine(String... args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.addAll(common);
+        return runExactly(all.toArray(String[]::new));
+    }
+
+    /**
+     * Commands against a relay that is not there (the discard port on loopback), key and data in {@code dir}: exit 3
+     * means the command line itself was understood, exit 2 that it was refused before connecting.
+     */
+    static Cli unreachable(Path dir) {
+        return new Cli("--url", "tcp://127.0.0.1:9", "--realm", "r", "--key", dir.resolve("me.key").toString(),
+                "--data", dir.toString());
     }
 
     static Result runExactly(String... args) {

@@ -19,11 +19,7 @@ class LocalChecksTest {
     Path dir;
 
     private Cli.Result run(String... args) {
-        String[] all = new String[args.length + 8];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(new String[] {"--url", "tcp://127.0.0.1:9", "--realm", "r", "--key",
-                dir.resolve("me.key").toString(), "--data", dir.toString()}, 0, all, args.length, 8);
-        return Cli.runExactly(all);
+        return Cli.unreachable(dir).runLine(args);
     }
 
     private static void assertRefusedLocally(Cli.Result result, String reason) {

@@ -1,21 +1,16 @@
 package dev.relay.gateway;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import dev.relay.protocol.Json;
 import java.nio.charset.StandardCharsets;
 
 /** The gateway's frames (SPEC §13.4), written with Jackson's generator; envelopes are inserted as raw JSON text. */
 final class ServerFrames {
-    private static final JsonFactory FACTORY = new JsonFactory();
 
     private ServerFrames() {
     }
 
     static String challenge(String nonce, String realm, long authTimeoutSeconds) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "challenge");
             g.writeStringField("nonce", nonce);
             g.writeStringField("realm", realm);
@@ -24,7 +19,7 @@ final class ServerFrames {
     }
 
     static String welcome(String keyId, String clientId, boolean sessionPresent, GatewayConfig config) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "welcome");
             g.writeStringField("key_id", keyId);
             g.writeStringField("client_id", clientId);
@@ -41,7 +36,7 @@ final class ServerFrames {
 
     /** {@code envelopeJson} must be one JSON object (checked by the caller). */
     static String message(long delivery, String envelopeJson) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "message");
             g.writeNumberField("delivery", delivery);
             g.writeFieldName("envelope");
@@ -50,7 +45,7 @@ final class ServerFrames {
     }
 
     static String accepted(String ref, String id) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "accepted");
             g.writeStringField("ref", ref);
             if (id != null) {
@@ -60,7 +55,7 @@ final class ServerFrames {
     }
 
     static String error(String code, String message, String ref, String id, Long retryAfter) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "error");
             g.writeStringField("code", code);
             g.writeStringField("message", message);
@@ -79,7 +74,7 @@ final class ServerFrames {
     }
 
     static String pong(String ref, long nowMillis) {
-        return write(g -> {
+        return Json.object(g -> {
             g.writeStringField("type", "pong");
             if (ref == null) {
                 g.writeNullField("ref");
@@ -114,21 +109,5 @@ final class ServerFrames {
     /** Client text quoted back in an error frame, cut to 40 characters. */
     static String shorten(String text) {
         return text.length() > 40 ? text.substring(0, 40) + "…" : text;
-    }
-
-    private interface Members {
-        void write(JsonGenerator generator) throws IOException;
-    }
-
-    private static String write(Members members) {
-        StringWriter out = new StringWriter(128);
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            members.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.relay.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -11,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -97,6 +100,25 @@ public final class Json {
                 throw new RelayException(ErrorCode.MALFORMED, what + " has unknown field '" + Envelope.shorten(field) + "'");
             }
         }
+    }
+
+    /** Writes the members of one JSON object (see {@link #object}). */
+    @FunctionalInterface
+    public interface Members {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    /** One JSON object as text, its members written by {@code members}: the frames of SPEC §13 are built this way. */
+    public static String object(Members members) {
+        StringWriter out = new StringWriter(128);
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            members.write(json);
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
     }
 
     /**
