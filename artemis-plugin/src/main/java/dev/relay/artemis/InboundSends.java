@@ -105,7 +105,7 @@ final class InboundSends {
                     message.putIntProperty(MQTT_QOS, 1); // forwarded at QoS 1 so it waits for offline devices
                 }
                 message.reencode();
-                runtime.inboxes.copyToPassingSessions(deliver.recipient(), payload, deliver.expiresAtMillis());
+                runtime.copies.toPassingSessions(deliver.recipient(), payload, deliver.expiresAtMillis());
                 runtime.metrics.accepted.increment();
             } else if (outcome instanceof PublishOutcome.Reply reply) {
                 runtime.metrics.requests.increment();

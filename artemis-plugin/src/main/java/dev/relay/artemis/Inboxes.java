@@ -122,11 +122,6 @@ final class Inboxes {
         }
     }
 
-    /** A copy of an accepted envelope for each passing session of its recipient. */
-    void copyToPassingSessions(KeyId recipient, byte[] envelope, long expiresAtMillis) throws Exception {
-        copies.toPassingSessions(recipient, envelope, expiresAtMillis);
-    }
-
     /** A durable core message holding {@code envelope}, addressed to {@code recipient}'s inbox. */
     static Message envelopeMessage(ActiveMQServer server, KeyId recipient, byte[] envelope, long expiresAtMillis) {
         CoreMessage message = new CoreMessage(server.getStorageManager().generateID(), envelope.length + 256);
