@@ -148,8 +148,9 @@ final class PahoV5Session implements ClientTransport.Connection {
                     }
                     MqttProperties properties = token.getResponseProperties();
                     String reasonString = properties == null ? null : properties.getReasonString();
-                    answer.complete(PublishAnswer.refused(ErrorMapping.fromPuback(reasonCode, reasonString),
-                            ErrorMapping.codeOf(reasonString) != null));
+                    // Final even without reason string (the client asked for none): a QoS 1 refusal is answered on
+                    // the PUBACK only, never by an error envelope (SPEC §10.2); the bare code is read as §13.4 says.
+                    answer.complete(PublishAnswer.refused(ErrorMapping.fromPuback(reasonCode, reasonString), true));
                 }
 
                 @Override

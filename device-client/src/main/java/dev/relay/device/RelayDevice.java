@@ -48,9 +48,9 @@ import javax.net.ssl.TrustManagerFactory;
  * <p><b>Sending.</b> {@link #send} completes with the envelope id once the relay accepted it, or fails with the relay's
  * code. With an {@link Builder#outbox(Path) outbox} file, sends are written to disk first and survive both offline
  * periods and a restart of the process: they go out, in order, as soon as a connection is up, and none is delivered
- * twice. Without one, a send while disconnected fails with {@code not_connected}. On MQTT 3.1.1 (and when a PUBACK
- * carries no reason string) a refusal comes back as an {@code error} envelope, so the result waits up to
- * {@link Builder#refusalWindow} for one; a bare PUBACK reason code is read as SPEC §13.4 says.
+ * twice. Without one, a send while disconnected fails with {@code not_connected}. On MQTT 3.1.1 a refusal comes back
+ * as an {@code error} envelope, so the result waits up to {@link Builder#refusalWindow} for one; on MQTT 5 the PUBACK
+ * says it (a bare reason code, without reason string, is read as SPEC §13.4 says).
  *
  * <p><b>Threads.</b> All methods are thread-safe. Futures complete on internal threads: chain blocking work with the
  * {@code *Async} methods of {@link java.util.concurrent.CompletableFuture}.
@@ -196,8 +196,8 @@ public final class RelayDevice extends ClientCore {
         }
 
         /**
-         * {@inheritDoc} Default 2 s on MQTT 3.1.1 (after every PUBACK) and 5 s on MQTT 5 (only after a refusal
-         * without reason string).
+         * {@inheritDoc} Default 2 s on MQTT 3.1.1 (after every PUBACK); none on MQTT 5, whose PUBACK carries every
+         * refusal.
          */
         @Override
         public Builder refusalWindow(Duration window) {
@@ -207,7 +207,7 @@ public final class RelayDevice extends ClientCore {
         public RelayDevice build() {
             Objects.requireNonNull(serverUri, "serverUri");
             Objects.requireNonNull(realm, "realm");
-            validate(version == MqttVersion.V5 ? Duration.ofSeconds(5) : Duration.ofSeconds(2));
+            validate(version == MqttVersion.V5 ? Duration.ZERO : Duration.ofSeconds(2));
             String username = key().keyId().toString();
             String clientId = session() == null ? username : username + "." + session();
             return new RelayDevice(this, new MqttTransport(serverUri, clientId, username, realm, version,

@@ -129,7 +129,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> {
 
     /**
      * How long a send's result waits for an {@code error} envelope where the broker's answer cannot say why it
-     * refused (SPEC §10.2): after every PUBACK on MQTT 3.1.1, after a PUBACK without reason string on MQTT 5.
+     * refused (SPEC §10.2): after every PUBACK on MQTT 3.1.1.
      * Zero turns it off. The default is the transport's.
      */
     public B refusalWindow(Duration window) {

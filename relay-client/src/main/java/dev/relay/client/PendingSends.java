@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PendingSends {
     private static final Logger LOG = LoggerFactory.getLogger(PendingSends.class);
+    /** How long the outbox waits before sending again after an {@code internal} refusal. */
+    private static final long INTERNAL_RETRY_SECONDS = 5;
 
     private final Outbox outbox;
     private final Duration refusalWindow;
@@ -132,11 +134,17 @@ final class PendingSends {
             return true;
         }
         Refusal refusal = ErrorMapping.fromErrorBody(envelope.body());
-        if (!ErrorCode.RATE_LIMITED.code().equals(refusal.code()) || awaitingRefusal.isEmpty()) {
+        if (!ErrorCode.RATE_LIMITED.code().equals(refusal.code())) {
             return false;
         }
-        long waitMillis = Math.max(1, refusal.retryAfter().orElse(1)) * 1000;
-        silentlyRefusedUntilMillis = System.currentTimeMillis() + waitMillis;
+        // Whatever is waiting now: until retry_after the relay drops publishes without a word, so nothing may go out,
+        // from the outbox either (its envelopes would be settled as accepted when their window ends).
+        long waitSeconds = Math.max(1, refusal.retryAfter().orElse(1));
+        silentlyRefusedUntilMillis = System.currentTimeMillis() + waitSeconds * 1000;
+        pauseOutbox(waitSeconds, "the relay's rate limit");
+        if (awaitingRefusal.isEmpty()) {
+            return false; // names no send of this client: the application sees it
+        }
         for (String id : List.copyOf(awaitingRefusal.keySet())) {
             Envelope refusedSend = awaitingRefusal.remove(id);
             if (refusedSend != null) {
@@ -192,9 +200,17 @@ final class PendingSends {
                 // The answer does not say why (3.1.1) or not precisely (a bare reason code): the relay's error
                 // envelope names the code; wait for it a little.
                 scheduleAfter(refusalWindow, () -> {
-                    if (awaitingRefusal.remove(id) != null) {
-                        settle(envelope, answer);
+                    if (awaitingRefusal.remove(id) == null) {
+                        return; // the error envelope came
                     }
+                    if (current.get() != connection && inOutbox(id)) {
+                        // The connection that would have carried the error envelope ended (its copy may be gone):
+                        // silence proves nothing, so the envelope goes again (a duplicate of an accepted one is
+                        // dropped by the relay, SPEC §10.8).
+                        inFlight.remove(id);
+                        return;
+                    }
+                    settle(envelope, answer);
                 });
             } else {
                 awaitingRefusal.remove(id);
@@ -216,25 +232,51 @@ final class PendingSends {
         resultOf(id).complete(id);
     }
 
-    /** A final refusal, or a rate limit that an outbox envelope waits out. */
+    /**
+     * A final refusal, or one an outbox envelope waits out: a rate limit, or {@code internal} (a relay-side failure
+     * the client may retry, SPEC §10.1).
+     */
     private void refused(Envelope envelope, Refusal refusal) {
         String id = envelope.id();
         inFlight.remove(id);
         if (inOutbox(id) && ErrorCode.RATE_LIMITED.code().equals(refusal.code())) {
-            long waitSeconds = Math.max(1, refusal.retryAfter().orElse(1));
-            LOG.info("Relay rate limit: the outbox waits {} s before sending again", waitSeconds);
-            flushPausedUntilMillis = System.currentTimeMillis() + waitSeconds * 1000;
-            scheduleAfter(Duration.ofSeconds(waitSeconds), () -> {
-                flushPausedUntilMillis = 0;
-                flush();
-            });
+            pauseOutbox(Math.max(1, refusal.retryAfter().orElse(1)), "the relay's rate limit");
+            return;
+        }
+        if (inOutbox(id) && ErrorMapping.INTERNAL.equals(refusal.code())) {
+            pauseOutbox(INTERNAL_RETRY_SECONDS, "a relay-side failure (" + refusal.reasonString() + ")");
             return;
         }
         if (outbox != null) {
             outbox.done(id);
         }
+        CompletableFuture<String> result = results.get(id);
+        if (result == null) { // an outbox entry of an earlier run: no one waits for it, so say it here
+            LOG.warn("Relay refused {} from the outbox of an earlier run, dropped: {}", envelope,
+                    refusal.reasonString());
+            return;
+        }
         LOG.debug("Relay refused {}: {}", envelope, refusal.reasonString());
-        resultOf(id).completeExceptionally(RelayClientException.of(refusal));
+        result.completeExceptionally(RelayClientException.of(refusal));
+    }
+
+    /** The outbox sends nothing for {@code seconds}, then goes on with what it holds. */
+    private void pauseOutbox(long seconds, String why) {
+        if (outbox == null) {
+            return;
+        }
+        long until = System.currentTimeMillis() + seconds * 1000;
+        if (until <= flushPausedUntilMillis) {
+            return;
+        }
+        LOG.info("Relay outbox waits {} s before sending again: {}", seconds, why);
+        flushPausedUntilMillis = until;
+        scheduleAfter(Duration.ofSeconds(seconds), () -> {
+            if (flushPausedUntilMillis == until) { // not extended meanwhile (timers may fire a little early)
+                flushPausedUntilMillis = 0;
+                flush();
+            }
+        });
     }
 
     private boolean paused() {

@@ -128,6 +128,54 @@ class ClientCoreTest {
     }
 
     @Test
+    void aRateLimitedErrorEnvelopeHoldsTheOutboxUntilRetryAfterEvenWhenNoSendWaited() throws Exception {
+        TestClient client = connected(builder().outbox(dir.resolve("outbox")).refusalWindow(Duration.ofMillis(200)));
+        transport.answers = envelope -> CompletableFuture.completedFuture(PublishAnswer.acknowledged()); // MQTT 3.1.1
+        transport.current().deliver(error(null, JsonBodies.rateLimited("retry_after=1; slow down", 1)));
+        Thread.sleep(100); // the notice is handled on the transport's thread
+
+        CompletableFuture<String> held = client.message(PEER, "text/plain", utf8("after the notice"));
+
+        assertThat(transport.current().published).as("the relay would drop it without a word").isEmpty();
+        assertThat(await(held)).as("sent once retry_after is over").isNotBlank();
+        assertThat(transport.current().published).hasSize(1);
+        assertThat(client.outboxSize()).isZero();
+    }
+
+    @Test
+    void anOutboxEnvelopeWhoseConnectionEndedBeforeItsWindowGoesAgainRatherThanCountingAsAccepted() throws Exception {
+        TestClient client = connected(builder().outbox(dir.resolve("outbox")).refusalWindow(Duration.ofMillis(200)));
+        transport.answers = envelope -> CompletableFuture.completedFuture(PublishAnswer.acknowledged());
+        CompletableFuture<String> sent = client.message(PEER, "text/plain", utf8("who knows"));
+        String id = transport.current().published.get(0).id();
+        transport.refuseConnect = new RelayClientException(RelayClientException.CONNECT_FAILED, "broker away");
+
+        transport.current().lose(new RelayClientException(RelayClientException.CONNECTION_LOST, "socket closed"));
+        Thread.sleep(600); // the window ends while no connection could carry the error envelope
+
+        assertThat(client.outboxSize()).as("silence on a lost connection proves nothing").isEqualTo(1);
+        transport.refuseConnect = null;
+        FakeConnection next = transport.nextConnection();
+        assertThat(await(sent)).isEqualTo(id);
+        assertThat(next.published).extracting(Envelope::id).containsExactly(id);
+    }
+
+    @Test
+    void anInternalRefusalLeavesTheOutboxEnvelopeForAnotherTry() throws Exception {
+        TestClient client = connected(builder().outbox(dir.resolve("outbox")));
+        AtomicInteger tries = new AtomicInteger();
+        transport.answers = envelope -> CompletableFuture.completedFuture(tries.incrementAndGet() == 1
+                ? PublishAnswer.refused(ErrorMapping.fromPuback(0x80, "internal: relay store unavailable"), true)
+                : PublishAnswer.accepted());
+
+        CompletableFuture<String> sent = client.message(PEER, "text/plain", utf8("important"));
+
+        assertThat(sent.get(15, TimeUnit.SECONDS)).as("accepted on the second try").isNotBlank();
+        assertThat(transport.current().published).hasSize(2);
+        assertThat(client.outboxSize()).isZero();
+    }
+
+    @Test
     void withoutAnOutboxASendWhileDisconnectedFailsAndASendCutByALostConnectionFailsAsLost() throws Exception {
         TestClient client = track(builder().build(transport));
         assertThat(failure(client.message(PEER, "text/plain", utf8("early"))).code())
