@@ -220,8 +220,9 @@ public abstract class ClientCore implements RelayClient {
         }
         LOG.info("Connected to {} as {} (session present: {})", transport.endpoint(), key.keyId(), present);
         // The relay key first: refusals of outbox envelopes can arrive as error envelopes signed with it.
+        // Until then an error envelope cannot be verified and would be discarded, so the outbox waits for the key.
         CompletableFuture<?> learned = trust.relayKey() != null ? CompletableFuture.completedFuture(null) : relayInfo();
-        learned.whenComplete((result, failure) -> sends.flush());
+        learned.thenRun(sends::flush);
         return learned;
     }
 
@@ -282,11 +283,15 @@ public abstract class ClientCore implements RelayClient {
         if (current == null) {
             return; // already reconnecting: the message comes again on the next connection anyway
         }
+        endConnection(current, new RelayClientException(RedeliveringHandler.HANDLER_FAILED, reason));
+    }
+
+    /** Ends {@code ended} as if the transport had lost it, so that the client connects again. */
+    private void endConnection(Connection ended, RelayClientException cause) {
         try {
-            scheduler.execute(() -> connectionLost(current,
-                    new RelayClientException(RedeliveringHandler.HANDLER_FAILED, reason)));
+            scheduler.execute(() -> connectionLost(ended, cause));
         } catch (RejectedExecutionException closing) {
-            LOG.debug("Not reconnecting after the handler failure: the {} is closing", kind);
+            LOG.debug("Not reconnecting ({}): the {} is closing", cause.getMessage(), kind);
         }
     }
 
@@ -304,8 +309,13 @@ public abstract class ClientCore implements RelayClient {
             return;
         }
         try {
-            open().exceptionally(failure -> {
-                LOG.warn("No relay.info answer from {}: {}", transport.endpoint(), failure.toString());
+            CompletableFuture<?> learned = open();
+            Connection opened = connection;
+            learned.exceptionally(failure -> {
+                // Without the relay key no answer of the relay can be verified: this connection is of no use.
+                LOG.warn("No relay.info answer from {} ({}); connecting again", transport.endpoint(), failure.toString());
+                endConnection(opened, new RelayClientException(RelayClientException.TIMEOUT,
+                        "no relay.info answer: " + failure.getMessage()));
                 return null;
             });
         } catch (RelayClientException e) {

@@ -161,6 +161,21 @@ class ClientCoreTest {
     }
 
     @Test
+    void withoutTheRelayKeyTheOutboxWaitsAndAConnectionWhoseRelayInfoGoesUnansweredIsReplaced() throws Exception {
+        TestClient client = track(new TestClient.Builder().key(me).outbox(dir.resolve("outbox"))
+                .requestTimeout(Duration.ofMillis(300)).build(transport));
+        client.message(PEER, "text/plain", utf8("waits for the relay key"));
+
+        client.start();
+        FakeConnection first = transport.nextConnection();
+        Thread.sleep(800); // relay.info times out: no error envelope could have been verified on this connection
+
+        assertThat(first.published).extracting(Envelope::kind).as("only the relay.info request").containsOnly(Kind.REQUEST);
+        assertThat(first.closed).as("ended, to connect again").isTrue();
+        assertThat(transport.connects.get()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void anInternalRefusalLeavesTheOutboxEnvelopeForAnotherTry() throws Exception {
         TestClient client = connected(builder().outbox(dir.resolve("outbox")));
         AtomicInteger tries = new AtomicInteger();
