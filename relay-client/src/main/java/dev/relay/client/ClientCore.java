@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Sending.</b> A send completes with the envelope id once the relay accepted it, or fails with the relay's code.
  * With an {@link ClientBuilder#outbox(Path) outbox} sends are on disk first and wait there while disconnected; without one,
  * a send while disconnected fails with {@code not_connected}. A send still unanswered when its connection ends fails with
- * {@code connection_lost} (sending the same envelope again is safe, SPEC §10.8); pending requests keep waiting, as their
- * answers queue in the inbox.
+ * {@code connection_lost} (sending the same envelope again is safe, SPEC §10.8), and so does a request whose send was
+ * unanswered; a request the relay accepted keeps waiting for its answer, which queues in the inbox.
  *
  * <p><b>Receiving.</b> Only envelopes that pass SPEC §3.8 reach the {@link IncomingHandler}, one at a time on one
  * thread; a delivery is acknowledged when the handler returns. If it throws, the client ends the connection and
