@@ -54,8 +54,11 @@ final class WsClient implements AutoCloseable {
                 })
                 .build();
         // One client container per connection: a shared one shuts its executors down when its last session ends,
-        // racing with the next connect (seen as RejectedExecutionException from Tyrus' idle timer).
-        this.container = ClientManager.createClient();
+        // racing with the next connect (seen as RejectedExecutionException from Tyrus' idle timer). Grizzly's, named:
+        // the agent client on the test class path brings the JDK container too, and the race came back once both
+        // were there for the service loader to choose from.
+        this.container = ClientManager.createClient(
+                org.glassfish.tyrus.container.grizzly.client.GrizzlyClientContainer.class.getName());
         if (tls != null) {
             container.getProperties().put(org.glassfish.tyrus.client.ClientProperties.SSL_ENGINE_CONFIGURATOR,
                     new org.glassfish.tyrus.client.SslEngineConfigurator(tls, true, false, false));
