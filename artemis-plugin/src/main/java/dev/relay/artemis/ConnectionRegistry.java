@@ -73,7 +73,6 @@ final class ConnectionRegistry {
         return admitted.get(connectionId);
     }
 
-    /** The connected passing sessions of {@code identity}. */
     List<Admission> passingSessionsOf(KeyId identity) {
         Set<Admission> passing = passingByIdentity.get(identity);
         return passing == null ? List.of() : List.copyOf(passing);
@@ -125,10 +124,6 @@ final class ConnectionRegistry {
             set.removeIf(a -> a.tag().equals(admission.tag()));
             return set.isEmpty() ? null : set;
         });
-    }
-
-    int size() {
-        return admitted.size();
     }
 
     private static byte[] digest(String user, String password) {

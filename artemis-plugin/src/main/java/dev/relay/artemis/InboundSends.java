@@ -3,13 +3,16 @@ package dev.relay.artemis;
 import dev.relay.core.ConnectFacts;
 import dev.relay.core.PublishFacts;
 import dev.relay.core.PublishOutcome;
-import dev.relay.core.RelayEngine;
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
+import dev.relay.protocol.Envelope;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
+import java.nio.charset.StandardCharsets;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ICoreMessage;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -36,21 +39,21 @@ final class InboundSends {
     private static final String LITERAL_ANYCAST_PREFIX = "anycast://";
     /** STOMP copies frame headers into message properties: the receipt the refused SEND asked for. */
     private static final SimpleString STOMP_RECEIPT = SimpleString.of("receipt");
+    /** Above this encoded size a message cannot hold a valid envelope (SPEC §3.6), whatever its framing. */
+    private static final int MAX_ENCODED = 2 * Envelope.MAX_ENVELOPE_BYTES;
 
     /** A message this thread accepted but must not route (answered request, duplicate); see {@link #beforeRoute}. */
     private final ThreadLocal<Message> discard = new ThreadLocal<>();
 
     private final RelayRuntime runtime;
-    private final RelayEngine engine;
 
     InboundSends(RelayRuntime runtime) {
         this.runtime = runtime;
-        this.engine = runtime.engine;
     }
 
     void beforeSend(ServerSession session, Message message) throws ActiveMQException {
         discard.remove();
-        runtime.pubackReasons.clear();
+        runtime.pending.clearVetoed();
         SimpleString rawAddress = message.getAddressSimpleString();
         if (rawAddress == null) {
             return;
@@ -65,7 +68,7 @@ final class InboundSends {
             throw Refusals.forbidden("this connection is not authenticated by the relay");
         }
         ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
-        PublishFacts facts = new PublishFacts(transport, message.containsProperty(MQTT_QOS) ? qos(message) : 1,
+        PublishFacts facts = new PublishFacts(transport, qos(message),
                 RelaySecurityManager.isMqtt(transport) && message.getBooleanProperty(MQTT_RETAIN), null);
         byte[] payload = new byte[0];
         PublishOutcome outcome;
@@ -77,11 +80,11 @@ final class InboundSends {
                         + " send to the inbox's plain name");
             }
             if (!(address instanceof Address.Outside)) {
-                payload = MessagePayloads.payload(message);
+                payload = payload(message);
             }
-            outcome = engine.onPublish(identity, facts, address, payload);
+            outcome = runtime.engine.onPublish(identity, facts, address, payload);
         } catch (RelayException early) {
-            outcome = engine.refuse(identity, facts, payload, early);
+            outcome = runtime.engine.refuse(identity, facts, payload, early);
         }
         apply(outcome, session, message, identity, facts, rawAddress, payload);
     }
@@ -93,15 +96,16 @@ final class InboundSends {
             if (outcome instanceof PublishOutcome.Deliver deliver) {
                 if (message.getRoutingType() == RoutingType.MULTICAST) {
                     // Routed MULTICAST, the message would miss the ANYCAST inbox queue and vanish: refuse, not lose.
-                    refuse(session, message, identity, rawAddress, facts, engine.refuse(identity, facts, payload,
-                            new RelayException(ErrorCode.INTERNAL, "inbox address was being created; send it again")));
+                    refuse(session, message, identity, rawAddress, facts, runtime.engine.refuse(identity, facts,
+                            payload, new RelayException(ErrorCode.INTERNAL,
+                                    "inbox address was being created; send it again")));
                 }
                 runtime.inboxes.ensureInbox(deliver.recipient().toString());
                 message.setExpiration(deliver.expiresAtMillis());
                 message.setDurable(true);
                 message.putStringProperty(Inboxes.FROM, SimpleString.of(deliver.envelope().from()));
                 message.putStringProperty(Inboxes.ID, SimpleString.of(deliver.envelope().id()));
-                if (message.containsProperty(MQTT_QOS) && qos(message) < 1) {
+                if (qos(message) < 1) {
                     message.putIntProperty(MQTT_QOS, 1); // forwarded at QoS 1 so it waits for offline devices
                 }
                 message.reencode();
@@ -137,23 +141,44 @@ final class InboundSends {
         RelayException error = reject.error();
         ConnectFacts.Transport transport = facts.transport();
         runtime.metrics.publishRefused(error.code());
-        runtime.refusalLog.sendRefused(identity, transport.name().toLowerCase(java.util.Locale.ROOT),
-                rawAddress.toString(), error);
+        runtime.refusalLog.sendRefused(identity, transport, rawAddress.toString(), error);
         boolean mqtt = RelaySecurityManager.isMqtt(transport);
         Object connectionId = session.getRemotingConnection().getID();
         if (transport == ConnectFacts.Transport.STOMP) {
-            runtime.stompRefusals.sendRefused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
+            runtime.pending.stompSendRefused(connectionId, error.reasonString(), message.getStringProperty(STOMP_RECEIPT));
         }
         if (transport == ConnectFacts.Transport.MQTT5 && facts.answerCarriesCode()) {
-            runtime.pubackReasons.vetoed(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
+            runtime.pending.vetoed(connectionId, error); // the PUBACK carries the code (SPEC §10.4)
         }
         // Made for the sending connection alone, so no other session of the identity takes it (SPEC §10.2).
         reject.notice().ifPresent(notice -> runtime.inboxes.sendNotice(connectionId, identity, notice));
         throw Refusals.forSend(error, mqtt);
     }
 
+    /**
+     * The envelope bytes of a broker message, whatever protocol it came from (SPEC §11): MQTT and STOMP-with-length
+     * messages carry them as a bytes body, AMQP as a data section (or an amqp-value), STOMP without a content-length as
+     * a text body. AMQP messages are read through Artemis' own AMQP-to-core conversion.
+     */
+    private static byte[] payload(Message message) throws RelayException {
+        if (message.isLargeMessage() || message.getEncodeSize() > MAX_ENCODED) {
+            throw new RelayException(ErrorCode.TOO_LARGE, "message larger than " + Envelope.MAX_ENVELOPE_BYTES
+                    + " bytes (an acceptor's large-message threshold below that also refuses it)");
+        }
+        ICoreMessage core = message.toCore();
+        ActiveMQBuffer body = core.getReadOnlyBodyBuffer();
+        if (core.getType() == Message.TEXT_TYPE) {
+            SimpleString text = body.readNullableSimpleString();
+            return text == null ? new byte[0] : text.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] bytes = new byte[body.readableBytes()];
+        body.readBytes(bytes);
+        return bytes;
+    }
+
+    /** The MQTT QoS of the send; 1 for the other protocols, which always acknowledge. */
     private static int qos(Message message) {
-        return message.containsProperty(MQTT_QOS) ? message.getIntProperty(MQTT_QOS) : 0;
+        return message.containsProperty(MQTT_QOS) ? message.getIntProperty(MQTT_QOS) : 1;
     }
 
     /** Called by Artemis after it picked the queues for a message and before it stores it there. */

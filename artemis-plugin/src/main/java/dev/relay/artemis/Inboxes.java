@@ -4,6 +4,7 @@ import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.KeyId;
 import java.util.EnumSet;
+import java.util.List;
 import org.apache.activemq.artemis.api.core.ActiveMQAddressExistsException;
 import org.apache.activemq.artemis.api.core.ActiveMQQueueExistsException;
 import org.apache.activemq.artemis.api.core.Message;
@@ -27,6 +28,8 @@ final class Inboxes {
     static final SimpleString EXPIRY_ADDRESS = SimpleString.of("relay.v1.expired");
     /** Where messages go if an operator limits delivery attempts (unlimited by default). */
     static final SimpleString DEAD_LETTER_ADDRESS = SimpleString.of("relay.v1.dead");
+    /** The namespace's names that are not inboxes: the system address, the expiry and the dead-letter address. */
+    static final List<SimpleString> RELAY_ADDRESSES = List.of(SYSTEM_ADDRESS, EXPIRY_ADDRESS, DEAD_LETTER_ADDRESS);
 
     private final ActiveMQServer server;
     private final long maxTtlSeconds;
@@ -42,7 +45,6 @@ final class Inboxes {
         return SimpleString.of(Addressing.artemisInbox(keyId));
     }
 
-    /** True if the broker has an address of that name. */
     boolean addressExists(String name) {
         return server.getAddressInfo(SimpleString.of(name)) != null;
     }
@@ -67,13 +69,13 @@ final class Inboxes {
     }
 
     /**
-     * The system address and the expiry address, each with its queue. Requests never stay in the system queue (the
-     * plugin routes them nowhere once answered), but AMQP and STOMP senders need a queue to exist to attach or send.
+     * The relay's own addresses, each with its queue. Requests never stay in the system queue (the plugin routes them
+     * nowhere once answered), but AMQP and STOMP senders need a queue to exist to attach or send.
      */
     void ensureSystemAddresses() throws Exception {
-        ensureQueue(SYSTEM_ADDRESS);
-        ensureQueue(EXPIRY_ADDRESS);
-        ensureQueue(DEAD_LETTER_ADDRESS);
+        for (SimpleString name : RELAY_ADDRESSES) {
+            ensureQueue(name);
+        }
     }
 
     private void ensureAnycastAddress(SimpleString name) throws Exception {

@@ -12,7 +12,7 @@ final class MqttPackets {
     private static final int PUBACK = 0x40;
     private static final int PUBREC = 0x50;
     private static final int SUBACK = 0x90;
-    private static final int MQTT5_NOT_AUTHORIZED = 0x87;
+    static final int MQTT5_NOT_AUTHORIZED = 0x87;
     private static final int MQTT311_NOT_AUTHORIZED = 0x05;
     private static final int REASON_STRING_PROPERTY = 0x1F;
 

@@ -5,7 +5,7 @@ import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.RelayException;
-import java.util.Set;
+import org.apache.activemq.artemis.api.core.SimpleString;
 
 /**
  * Which addresses may exist in the relay namespace: the inbox of a valid key id (SPEC §1.1, all three rules), the
@@ -15,9 +15,6 @@ import java.util.Set;
  * relay's reason (SPEC §3.7, §10.5) instead of Artemis' permission text.
  */
 final class NamespaceAddresses {
-    private static final Set<String> RELAY_ADDRESSES = Set.of(Addressing.ARTEMIS_SYSTEM_ADDRESS,
-            Inboxes.EXPIRY_ADDRESS.toString(), Inboxes.DEAD_LETTER_ADDRESS.toString());
-
     private final KeyIdCache keyIds;
 
     NamespaceAddresses(KeyIdCache keyIds) {
@@ -27,7 +24,7 @@ final class NamespaceAddresses {
     /** Why the address {@code name} may not be created: {@code malformed} or {@code forbidden}; null if it may. */
     RelayException refusal(String name) {
         Address address = Addressing.parseArtemisAddress(name);
-        if (address instanceof Address.Outside || RELAY_ADDRESSES.contains(name)) {
+        if (address instanceof Address.Outside || Inboxes.RELAY_ADDRESSES.contains(SimpleString.of(name))) {
             return null;
         }
         if (address instanceof Address.Inbox inbox && name.equals(Addressing.artemisInbox(inbox.keyId()))) {

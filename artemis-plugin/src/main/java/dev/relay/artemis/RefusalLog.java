@@ -23,14 +23,14 @@ final class RefusalLog {
 
     void connectRefused(ConnectFacts facts, String user, RelayException refused) {
         if (admit()) {
-            LOG.info("Relay refused a {} connect from {} as '{}': {}", transport(facts), facts.remoteAddress(),
+            LOG.info("Relay refused a {} connect from {} as '{}': {}", name(facts.transport()), facts.remoteAddress(),
                     shorten(user), refused.reasonString());
         }
     }
 
-    void sendRefused(KeyId identity, String protocol, String address, RelayException refused) {
+    void sendRefused(KeyId identity, ConnectFacts.Transport transport, String address, RelayException refused) {
         if (admit()) {
-            LOG.info("Relay refused a {} send by {} to '{}': {}", protocol, identity, shorten(address),
+            LOG.info("Relay refused a {} send by {} to '{}': {}", name(transport), identity, shorten(address),
                     refused.reasonString());
         }
     }
@@ -53,8 +53,8 @@ final class RefusalLog {
         return false;
     }
 
-    private static String transport(ConnectFacts facts) {
-        return facts.transport().name().toLowerCase(java.util.Locale.ROOT);
+    private static String name(ConnectFacts.Transport transport) {
+        return transport.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String shorten(String text) {

@@ -11,8 +11,9 @@ import org.apache.activemq.artemis.api.core.ActiveMQSecurityException;
  * a security exception keeps MQTT clients connected (MQTT 5 PUBACK 0x87) and becomes AMQP
  * {@code amqp:unauthorized-access}; anything else AMQP {@code failed}. Never an address-full exception, although
  * {@code rate_limited} would fit {@code amqp:resource-limit-exceeded}: Artemis then drains the AMQP sender's credit
- * until the address has room, which for a relay refusal is never, and the client hangs. The message is always the SPEC reason string. The exceptions carry no stack trace: Artemis
- * logs refused AMQP sends with their stack, and a spam attack must not fill the broker log with frames.
+ * until the address has room, which for a relay refusal is never, and the client hangs. The message is always the
+ * SPEC reason string. The exceptions carry no stack trace: Artemis logs refused AMQP sends with their stack, and a
+ * spam attack must not fill the broker log with frames.
  */
 final class Refusals {
     private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
@@ -20,21 +21,15 @@ final class Refusals {
     private Refusals() {
     }
 
+    /** On MQTT always a security exception: any other exception type closes an MQTT connection. */
     static ActiveMQException forSend(RelayException refusal, boolean mqtt) {
+        boolean security = mqtt || switch (refusal.code()) {
+            case BAD_SIGNATURE, SENDER_MISMATCH, ACL_DENIED, FORBIDDEN, NOT_OWNER -> true;
+            default -> false;
+        };
         String reason = refusal.reasonString();
-        if (mqtt) {
-            return frameless(new ActiveMQSecurityException(reason)); // any other exception type closes an MQTT connection
-        }
-        switch (refusal.code()) {
-            case BAD_SIGNATURE:
-            case SENDER_MISMATCH:
-            case ACL_DENIED:
-            case FORBIDDEN:
-            case NOT_OWNER:
-                return frameless(new ActiveMQSecurityException(reason));
-            default:
-                return frameless(new ActiveMQException(ActiveMQExceptionType.GENERIC_EXCEPTION, reason));
-        }
+        return frameless(security ? new ActiveMQSecurityException(reason)
+                : new ActiveMQException(ActiveMQExceptionType.GENERIC_EXCEPTION, reason));
     }
 
     /**
@@ -50,7 +45,6 @@ final class Refusals {
         return frameless(new ActiveMQSecurityException(new RelayException(ErrorCode.FORBIDDEN, text).reasonString()));
     }
 
-    /** No frames: the reason string says it all, and Artemis logs refused AMQP sends with their stack. */
     private static <T extends ActiveMQException> T frameless(T exception) {
         exception.setStackTrace(NO_FRAMES);
         return exception;

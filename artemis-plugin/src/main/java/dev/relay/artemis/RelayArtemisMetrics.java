@@ -34,20 +34,12 @@ public final class RelayArtemisMetrics {
         }
     }
 
-    void connectAccepted() {
-        connectsAccepted.increment();
-    }
-
     void connectRefused(ErrorCode code) {
         connectRefused.get(code).increment();
     }
 
     void publishRefused(ErrorCode code) {
         publishRefused.get(code).increment();
-    }
-
-    void authorizationRefused() {
-        authorizationsRefused.increment();
     }
 
     public long acceptedCount() {

@@ -1,14 +1,12 @@
 package dev.relay.artemis;
 
 import dev.relay.core.RelayConfig;
-import dev.relay.core.RelayConfigException;
 import dev.relay.core.RelayEngine;
 import dev.relay.protocol.KeyId;
 import dev.relay.protocol.RelayException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * Relay inside Apache Artemis ({@code <broker-plugin class-name="dev.relay.artemis.RelayBrokerPlugin">} in
  * {@code broker.xml}, properties = the {@code relay.*} settings of docs/operations.md). Wires the engine, the inboxes
  * and the send decisions into the broker's hooks, installs its MQTT and STOMP interceptors and attaches to the
- * {@link RelaySecurityManager}: all of them share this plugin's {@link RelayRuntime}. Holds no relay logic itself. Observation hooks never throw into the
- * broker; the veto hooks throw {@link ActiveMQException}s, the only way Artemis lets a plugin refuse.
+ * {@link RelaySecurityManager}: all of them share this plugin's {@link RelayRuntime}. Holds no relay logic itself.
+ * Observation hooks never throw into the broker; the veto hooks throw {@link ActiveMQException}s, the only way Artemis
+ * lets a plugin refuse.
  */
 public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
     private static final Logger LOG = LoggerFactory.getLogger(RelayBrokerPlugin.class);
@@ -92,7 +91,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         // Installed here, not named in broker.xml, so that each gets this plugin's runtime: without the incoming one a
         // refused MQTT subscription would delete an inbox and a will into the namespace would be accepted.
         incoming = List.of(new RelayMqttInboundInterceptor(runtime));
-        outgoing = List.of(new RelayMqttOutboundInterceptor(runtime), new RelayStompInterceptor(runtime.stompRefusals));
+        outgoing = List.of(new RelayMqttOutboundInterceptor(runtime), new RelayStompInterceptor(runtime.pending));
         incoming.forEach(server.getRemotingService()::addIncomingInterceptor);
         outgoing.forEach(server.getRemotingService()::addOutgoingInterceptor);
         Map<String, AddressSettings> configured = server.getConfiguration().getAddressSettings();
@@ -213,8 +212,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
 
     @Override
     public void afterDestroyConnection(RemotingConnection connection) {
-        runtime.stompRefusals.forget(connection.getID());
-        runtime.pubackReasons.forget(connection.getID());
+        runtime.pending.forget(connection.getID());
         ConnectionRegistry.Admission admission = runtime.connections.remove(connection.getID());
         runtime.copies.closed(admission);
         if (admission != null && admission.announced()) {
@@ -304,7 +302,7 @@ public final class RelayBrokerPlugin implements ActiveMQServerPlugin {
         String name = addressInfo.getName().toString();
         RelayException refusal = reload || runtime == null ? null : runtime.namespace.refusal(name);
         if (refusal != null) {
-            runtime.metrics.authorizationRefused();
+            runtime.metrics.authorizationsRefused.increment();
             LOG.debug("Relay refused to create the address '{}': {}", name, refusal.reasonString());
             throw Refusals.forAddress(refusal);
         }

@@ -63,18 +63,18 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             if (declinesProblemInformation(connect)) {
                 runtime.connections.expectNoProblemInformation(connection.getID());
             }
-            return admitConnect(runtime, connect, connection);
+            return admitConnect(connect, connection);
         }
         KeyId identity = connection == null ? null : runtime.connections.identityOf(connection.getID());
         if (identity == null) {
             return true; // not yet authenticated (CONNECT) or not a relay connection: Artemis' own checks apply
         }
         if (packet instanceof MqttSubscribeMessage subscribe) {
-            return admitSubscribe(runtime, identity, subscribe, connection);
+            return admitSubscribe(identity, subscribe, connection);
         }
         if (packet instanceof MqttPublishMessage publish) {
-            ensureInbox(runtime, publish.variableHeader().topicName());
-            reportBrokerRefusal(runtime, identity, publish, connection);
+            ensureInbox(publish.variableHeader().topicName());
+            reportBrokerRefusal(identity, publish, connection);
         }
         return true;
     }
@@ -84,27 +84,26 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         if (connect.variableHeader().version() != 5) {
             return connect.variableHeader().isCleanSession();
         }
-        MqttProperties.MqttProperty<?> expiry = connect.variableHeader().properties()
-                .getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-        return expiry == null || Integer.valueOf(0).equals(expiry.value());
+        Object expiry = property(connect, MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+        return expiry == null || Integer.valueOf(0).equals(expiry);
     }
 
     /** MQTT 5 CONNECT with Request Problem Information 0 (the default, absent, is 1). */
     static boolean declinesProblemInformation(MqttConnectMessage connect) {
-        if (connect.variableHeader().version() != 5) {
-            return false;
-        }
-        MqttProperties.MqttProperty<?> wanted = connect.variableHeader().properties()
-                .getProperty(MqttProperties.MqttPropertyType.REQUEST_PROBLEM_INFORMATION.value());
-        return wanted != null && Integer.valueOf(0).equals(wanted.value());
+        return connect.variableHeader().version() == 5 && Integer.valueOf(0).equals(
+                property(connect, MqttProperties.MqttPropertyType.REQUEST_PROBLEM_INFORMATION));
+    }
+
+    private static Object property(MqttConnectMessage connect, MqttProperties.MqttPropertyType type) {
+        MqttProperties.MqttProperty<?> property = connect.variableHeader().properties().getProperty(type.value());
+        return property == null ? null : property.value();
     }
 
     /**
      * The error envelope for a PUBLISH that Artemis' permission check will refuse before the plugin sees it. An MQTT 5
      * publish at QoS 1 or 2 learns the code from its PUBACK instead ({@link RelayMqttOutboundInterceptor}).
      */
-    private static void reportBrokerRefusal(RelayRuntime runtime, KeyId identity, MqttPublishMessage publish,
-                                            RemotingConnection connection) {
+    private void reportBrokerRefusal(KeyId identity, MqttPublishMessage publish, RemotingConnection connection) {
         String topic = publish.variableHeader().topicName();
         if (topic == null || topic.isEmpty()) {
             return; // an MQTT 5 topic alias without a name (the gateway uses them): Artemis resolves it, the plugin decides
@@ -115,9 +114,8 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
             return; // an inbox of a key, the system address or a permitted outside name: the plugin decides at the send
         }
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
-        boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
-        int qos = publish.fixedHeader().qosLevel().value();
-        PublishFacts facts = new PublishFacts(mqtt5 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3, qos,
+        ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
+        PublishFacts facts = new PublishFacts(transport, publish.fixedHeader().qosLevel().value(),
                 publish.fixedHeader().isRetain(), null);
         // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.
         PublishOutcome outcome = runtime.engine.onPublish(identity, facts, Addressing.parseArtemisAddress(coreName),
@@ -129,9 +127,9 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
                 : runtime.engine.refuse(identity, facts, payload,
                         new RelayException(ErrorCode.FORBIDDEN, "'" + topic + "' belongs to the broker"));
         runtime.metrics.publishRefused(reject.code());
-        runtime.refusalLog.sendRefused(identity, mqtt5 ? "mqtt5" : "mqtt3", topic, reject.error());
-        if (mqtt5 && qos > 0) {
-            runtime.pubackReasons.foreseen(connection.getID(), publish.variableHeader().packetId(), reject.error());
+        runtime.refusalLog.sendRefused(identity, transport, topic, reject.error());
+        if (transport == ConnectFacts.Transport.MQTT5 && facts.answerCarriesCode()) {
+            runtime.pending.foreseen(connection.getID(), publish.variableHeader().packetId(), reject.error());
         }
         reject.notice().ifPresent(notice -> runtime.inboxes.sendNotice(connection.getID(), identity, notice));
     }
@@ -140,7 +138,7 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
      * The engine's will rule, applied before the token is checked: Artemis would publish the will on a connection the
      * relay already forgot.
      */
-    private static boolean admitConnect(RelayRuntime runtime, MqttConnectMessage connect, RemotingConnection connection) {
+    private boolean admitConnect(MqttConnectMessage connect, RemotingConnection connection) {
         String willTopic = connect.variableHeader().isWillFlag() ? connect.payload().willTopic() : null;
         try {
             runtime.engine.admitWill(willTopic == null ? null : Addressing.parseMqttTopic(willTopic));
@@ -157,8 +155,7 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         }
     }
 
-    private static boolean admitSubscribe(RelayRuntime runtime, KeyId identity, MqttSubscribeMessage subscribe,
-                                          RemotingConnection connection) {
+    private boolean admitSubscribe(KeyId identity, MqttSubscribeMessage subscribe, RemotingConnection connection) {
         String refusal = null;
         for (MqttTopicSubscription subscription : subscribe.payload().topicSubscriptions()) {
             SubscribeOutcome outcome = runtime.engine.onSubscribe(identity,
@@ -171,7 +168,7 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         if (refusal == null) {
             return true;
         }
-        runtime.metrics.authorizationRefused();
+        runtime.metrics.authorizationsRefused.increment();
         boolean mqtt5 = "MQTT5".equals(connection.getProtocolName());
         int filters = subscribe.payload().topicSubscriptions().size();
         byte[] suback = MqttPackets.suback(subscribe.variableHeader().messageId(), filters, mqtt5,
@@ -181,7 +178,7 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         return false;
     }
 
-    private static void ensureInbox(RelayRuntime runtime, String topic) {
+    private void ensureInbox(String topic) {
         if (topic == null || !topic.startsWith(Addressing.MQTT_INBOX_PREFIX)) {
             return;
         }

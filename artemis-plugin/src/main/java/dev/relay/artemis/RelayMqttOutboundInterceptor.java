@@ -16,8 +16,6 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
  * permission check on the topic name, which refuses only what the relay forbids.
  */
 final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
-    private static final int NOT_AUTHORIZED = 0x87;
-
     private final RelayRuntime runtime;
 
     RelayMqttOutboundInterceptor(RelayRuntime runtime) {
@@ -34,8 +32,8 @@ final class RelayMqttOutboundInterceptor implements MQTTInterceptor {
         if (connection == null || runtime.connections.identityOf(connection.getID()) == null) {
             return true;
         }
-        boolean refused = (reply.reasonCode() & 0xFF) == NOT_AUTHORIZED;
-        RelayException refusal = runtime.pubackReasons.take(connection.getID(), reply.messageId(), refused);
+        boolean refused = (reply.reasonCode() & 0xFF) == MqttPackets.MQTT5_NOT_AUTHORIZED;
+        RelayException refusal = runtime.pending.takePuback(connection.getID(), reply.messageId(), refused);
         if (!refused) {
             return true; // successes pass unchanged
         }

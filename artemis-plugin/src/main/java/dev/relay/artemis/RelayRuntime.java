@@ -9,22 +9,20 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /**
  * What the broker plugin shares with its interceptors and the security manager: one engine, the connection registry,
- * the inboxes and which names the namespace may hold, the STOMP refusals waiting for their ERROR frames. Made by
- * {@link RelayBrokerPlugin#registered}, which hands it to each of them; nothing holds it in a static.
+ * the inboxes and which names the namespace may hold, the refusals waiting for the answers Artemis words itself.
+ * Made by {@link RelayBrokerPlugin#registered}, which hands it to each of them; nothing holds it in a static.
  */
 final class RelayRuntime {
-
     final RelayEngine engine;
     final ConnectionRegistry connections;
     final Inboxes inboxes;
     final SessionCopies copies;
     final RelayArtemisMetrics metrics;
     final RefusalLog refusalLog = new RefusalLog();
-    final StompRefusals stompRefusals = new StompRefusals();
+    final PendingRefusals pending = new PendingRefusals();
     final KeyIdCache keyIds = new KeyIdCache(100_000);
     final NamespaceAddresses namespace = new NamespaceAddresses(keyIds);
     final String clusterUser;
-    final PubackReasons pubackReasons = new PubackReasons();
     private final ActiveMQServer server;
 
     RelayRuntime(ActiveMQServer server, RelayEngine engine, ConnectionRegistry connections, Inboxes inboxes,

@@ -64,13 +64,13 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
             if (connectionId != null) {
                 runtime.connections.admit(connectionId, identity, user, password, subject);
             }
-            runtime.metrics.connectAccepted();
+            runtime.metrics.connectsAccepted.increment();
             return subject;
         } catch (RelayException refused) {
             runtime.metrics.connectRefused(refused.code());
             runtime.refusalLog.connectRefused(facts, user, refused);
             if (facts.transport() == ConnectFacts.Transport.STOMP && connectionId != null) {
-                runtime.stompRefusals.connectRefused(connectionId, refused); // for the code in Artemis' ERROR frame
+                runtime.pending.stompConnectRefused(connectionId, refused); // for the code in Artemis' ERROR frame
             }
             if (refused.code() == ErrorCode.BAD_CLIENT_ID && isMqtt(facts.transport())) {
                 throw new InvalidClientIdException(); // Artemis answers CONNACK "client identifier not valid"
@@ -88,7 +88,7 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
         }
         boolean allowed = decide(runtime, identity, checkType, address);
         if (!allowed) {
-            runtime.metrics.authorizationRefused();
+            runtime.metrics.authorizationsRefused.increment();
             LOG.debug("Relay denied {} on '{}' to {}", checkType, address, identity);
         }
         return allowed;
@@ -100,24 +100,19 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
             return runtime.engine.config().allowOutsideNamespace() && !isBrokerInternal(outside.raw())
                     && checkType != CheckType.MANAGE && checkType != CheckType.VIEW && checkType != CheckType.EDIT;
         }
-        switch (checkType) {
-            case SEND:
-                return target instanceof Address.Inbox || target instanceof Address.SystemRequests;
-            case CREATE_ADDRESS:
-                // Artemis creates a missing inbox address when a sender names it; the relay makes it ANYCAST and the
-                // relay alone creates the queue (RelayBrokerPlugin), so naming a recipient is all a sender can do.
-                // Any other missing name goes on to the plugin, which refuses it before it exists with the relay's
-                // reason (NamespaceAddresses): Artemis' own refusal here would not carry one. Addresses that exist
-                // keep their routing types.
-                return target instanceof Address.Inbox || target instanceof Address.SystemRequests
-                        || !runtime.inboxes.addressExists(address);
-            case CONSUME:
-            case BROWSE:
-                return runtime.engine.onSubscribe(identity, target) instanceof SubscribeOutcome.Allow;
-            default:
-                // CREATE_/DELETE_ queues, DELETE_ADDRESS, MANAGE, VIEW, EDIT: nothing in the namespace is a client's.
-                return false;
-        }
+        return switch (checkType) {
+            case SEND -> target instanceof Address.Inbox || target instanceof Address.SystemRequests;
+            // Artemis creates a missing inbox address when a sender names it; the relay makes it ANYCAST and the
+            // relay alone creates the queue (RelayBrokerPlugin), so naming a recipient is all a sender can do.
+            // Any other missing name goes on to the plugin, which refuses it before it exists with the relay's
+            // reason (NamespaceAddresses): Artemis' own refusal here would not carry one. Addresses that exist
+            // keep their routing types.
+            case CREATE_ADDRESS -> target instanceof Address.Inbox || target instanceof Address.SystemRequests
+                    || !runtime.inboxes.addressExists(address);
+            case CONSUME, BROWSE -> runtime.engine.onSubscribe(identity, target) instanceof SubscribeOutcome.Allow;
+            // CREATE_/DELETE_ queues, DELETE_ADDRESS, MANAGE, VIEW, EDIT: nothing in the namespace is a client's.
+            default -> false;
+        };
     }
 
     /** Names the broker keeps for itself: management, MQTT session and retain state, notifications. */
@@ -126,7 +121,7 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
         if (name.startsWith("anycast://") || name.startsWith("multicast://")) {
             name = name.substring(name.indexOf("://") + 3);
         }
-        return name.startsWith("activemq.") || name.startsWith("$sys.") || name.startsWith("$");
+        return name.startsWith("activemq.") || name.startsWith("$");
     }
 
     private static KeyId identityOf(RelayRuntime runtime, Subject subject) {
@@ -155,13 +150,10 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
             return new ConnectFacts(ConnectFacts.Transport.CORE, null, null);
         }
         ConnectFacts.Transport transport = transportOf(connection.getProtocolName());
-        String clientId = null;
-        if (isMqtt(transport)) {
-            // SPEC §2.6 binds MQTT client ids to the key. Artemis replaces an empty one by a random id before it
-            // authenticates, so an empty client id is refused as bad_client_id, as on HiveMQ.
-            clientId = connection.getClientID();
-        }
-        return new ConnectFacts(transport, clientId, connection.getRemoteAddress());
+        // SPEC §2.6 binds MQTT client ids to the key. Artemis replaces an empty one by a random id before it
+        // authenticates, so an empty client id is refused as bad_client_id, as on HiveMQ.
+        return new ConnectFacts(transport, isMqtt(transport) ? connection.getClientID() : null,
+                connection.getRemoteAddress());
     }
 
     static boolean isMqtt(ConnectFacts.Transport transport) {
@@ -169,10 +161,7 @@ public final class RelaySecurityManager implements ActiveMQSecurityManager5 {
     }
 
     static ConnectFacts.Transport transportOf(String protocolName) {
-        if (protocolName == null) {
-            return ConnectFacts.Transport.CORE;
-        }
-        String name = protocolName.toUpperCase(Locale.ROOT);
+        String name = protocolName == null ? "" : protocolName.toUpperCase(Locale.ROOT);
         if (name.equals("MQTT5")) {
             return ConnectFacts.Transport.MQTT5;
         }

@@ -5,6 +5,7 @@ import dev.relay.protocol.Addressing;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.RelayException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.activemq.artemis.core.protocol.stomp.StompConnection;
 import org.apache.activemq.artemis.core.protocol.stomp.StompFrame;
 import org.apache.activemq.artemis.core.protocol.stomp.StompFrameInterceptor;
@@ -15,7 +16,7 @@ import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
  * frame in its own words; this puts the SPEC reason string ({@code "<code>: <text>"}, SPEC §10.6) into its
  * {@code message} header instead (Artemis' own text moves to the body):
  * <ul>
- * <li>a refused CONNECT: the code the relay's engine gave it, kept by the security manager ({@link StompRefusals});</li>
+ * <li>a refused CONNECT: the code the relay's engine gave it, kept by the security manager ({@link PendingRefusals});</li>
  * <li>a SEND the plugin refused: its reason and the {@code receipt-id} of that SEND, in order per connection;</li>
  * <li>a refusal the plugin raised inside Artemis' own handling (an address the namespace may not hold): Artemis
  * passes the relay's reason on as the body;</li>
@@ -32,11 +33,11 @@ final class RelayStompInterceptor implements StompFrameInterceptor {
     /** Artemis' "Destination does not exist" (AMQ339001), ending with the name (colons removed). */
     private static final String NO_DESTINATION = "AMQ339001";
     /** Artemis' permission refusals: on an address (AMQ229032) and on a queue (AMQ229213). */
-    private static final String[] PERMISSION_ERRORS = {"AMQ229032", "AMQ229213"};
+    private static final List<String> PERMISSION_ERRORS = List.of("AMQ229032", "AMQ229213");
 
-    private final StompRefusals refusals;
+    private final PendingRefusals refusals;
 
-    RelayStompInterceptor(StompRefusals refusals) {
+    RelayStompInterceptor(PendingRefusals refusals) {
         this.refusals = refusals;
     }
 
@@ -45,7 +46,7 @@ final class RelayStompInterceptor implements StompFrameInterceptor {
         if (!"ERROR".equals(frame.getCommand()) || !(connection instanceof StompConnection stomp)) {
             return true;
         }
-        StompRefusals.Send refusal = relayReason(refusals, frame, connection.getID());
+        PendingRefusals.Send refusal = relayReason(frame, connection.getID());
         if (refusal == null) {
             return true;
         }
@@ -54,25 +55,26 @@ final class RelayStompInterceptor implements StompFrameInterceptor {
     }
 
     /** The reason string and receipt-id this ERROR frame should carry, or null to send Artemis' frame as it is. */
-    private static StompRefusals.Send relayReason(StompRefusals refusals, StompFrame error, Object connectionId) {
+    private PendingRefusals.Send relayReason(StompFrame error, Object connectionId) {
         String receipt = error.getHeader("receipt-id");
-        RelayException connect = refusals.takeConnect(connectionId);
+        RelayException connect = refusals.takeStompConnect(connectionId);
         if (connect != null) {
-            return new StompRefusals.Send(connect.reasonString(), receipt); // the one ERROR of a refused CONNECT
+            return new PendingRefusals.Send(connect.reasonString(), receipt); // the one ERROR of a refused CONNECT
         }
         String message = error.getHeader("message");
         if (message == null) {
             return null;
         }
         if (message.startsWith(SEND_ERROR)) {
-            return refusals.takeSend(connectionId);
+            return refusals.takeStompSend(connectionId);
         }
         String passedOn = reasonInBody(message, error.getBodyAsBytes());
         if (passedOn != null) {
-            return new StompRefusals.Send(passedOn, receipt);
+            return new PendingRefusals.Send(passedOn, receipt);
         }
-        if (isPermissionError(message) || message.startsWith(SUBSCRIPTION_ERROR) || namesMissingRelayQueue(message)) {
-            return new StompRefusals.Send("forbidden: " + message, receipt);
+        if (PERMISSION_ERRORS.stream().anyMatch(message::startsWith) || message.startsWith(SUBSCRIPTION_ERROR)
+                || namesMissingRelayQueue(message)) {
+            return new PendingRefusals.Send("forbidden: " + message, receipt);
         }
         return null;
     }
@@ -103,20 +105,11 @@ final class RelayStompInterceptor implements StompFrameInterceptor {
                 message.substring(message.lastIndexOf(' ') + 1)) instanceof Address.Outside);
     }
 
-    private static boolean isPermissionError(String message) {
-        for (String code : PERMISSION_ERRORS) {
-            if (message.startsWith(code)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * STOMP 1.1+ frames keep repeated headers and clients read the first, so the header cannot be replaced in place:
      * the original ERROR is dropped and one with the relay's reason goes out instead (it passes here unchanged).
      */
-    private static void replace(StompConnection stomp, StompFrame original, StompRefusals.Send refusal) {
+    private static void replace(StompConnection stomp, StompFrame original, PendingRefusals.Send refusal) {
         StompFrame error = stomp.getFrameHandler().createStompFrame("ERROR");
         error.addHeader("message", refusal.reason());
         if (refusal.receipt() != null) {

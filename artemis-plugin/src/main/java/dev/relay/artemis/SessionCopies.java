@@ -45,14 +45,12 @@ final class SessionCopies {
         }
     }
 
-    /** A copy for one connection only; false if the connection is gone. */
-    boolean toConnection(Object connectionId, byte[] envelope, long expiresAtMillis) throws Exception {
+    /** A copy for one connection only; none if the connection is gone. */
+    void toConnection(Object connectionId, byte[] envelope, long expiresAtMillis) throws Exception {
         ConnectionRegistry.Admission reader = connections.admission(connectionId);
-        if (reader == null) {
-            return false;
+        if (reader != null) {
+            route(reader, envelope, expiresAtMillis);
         }
-        route(reader, envelope, expiresAtMillis);
-        return true;
     }
 
     private void route(ConnectionRegistry.Admission reader, byte[] envelope, long expiresAtMillis) throws Exception {

@@ -1,5 +1,4 @@
 /**
- * The Apache Artemis plugin: security manager, broker plugin and interceptors over relay-core. Filled by the Artemis
- * issue; this module exists now so the build has its final shape.
+ * The Apache Artemis plugin: security manager, broker plugin and interceptors over relay-core.
  */
 package dev.relay.artemis;

@@ -131,16 +131,12 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
 
     /** SPEC §10.4; HiveMQ maps these to the MQTT 3.1.1 return codes of SPEC §10.3. */
     static DisconnectedReasonCode reasonCode(ErrorCode code) {
-        switch (code.mqtt5ConnackReason()) {
-            case 0x85:
-                return DisconnectedReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-            case 0x86:
-                return DisconnectedReasonCode.BAD_USER_NAME_OR_PASSWORD;
-            case 0x80:
-                return DisconnectedReasonCode.UNSPECIFIED_ERROR;
-            default:
-                return DisconnectedReasonCode.NOT_AUTHORIZED;
-        }
+        return switch (code.mqtt5ConnackReason()) {
+            case 0x85 -> DisconnectedReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+            case 0x86 -> DisconnectedReasonCode.BAD_USER_NAME_OR_PASSWORD;
+            case 0x80 -> DisconnectedReasonCode.UNSPECIFIED_ERROR;
+            default -> DisconnectedReasonCode.NOT_AUTHORIZED;
+        };
     }
 
     private static ConnectFacts facts(MqttVersion version, String clientId) {
@@ -149,9 +145,6 @@ final class RelayEnhancedAuthenticator implements EnhancedAuthenticator {
     }
 
     private static String utf8(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.asReadOnlyBuffer();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(RelayPublishInboundInterceptor.bytes(buffer), StandardCharsets.UTF_8);
     }
 }

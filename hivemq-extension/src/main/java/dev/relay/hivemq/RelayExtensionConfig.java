@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -43,10 +42,9 @@ final class RelayExtensionConfig {
         // once a second): the relay's records are kept as durable as the messages they describe (safe against a broker
         // crash; a power cut may lose the last ones) instead of making every publish wait for the disk.
         // relay.store.sqlite.sync=full (or its older name relay.store.sync) waits for it.
-        if (RelayConfig.DEFAULT_STORE.equals(values.getOrDefault(RelayConfig.STORE, RelayConfig.DEFAULT_STORE)
-                .toLowerCase(Locale.ROOT))
-                && !values.containsKey(SQLITE_SYNC) && !values.containsKey(SQLITE_SYNC_ALIAS)) {
-            values.put(SQLITE_SYNC, "normal");
+        String store = values.getOrDefault(RelayConfig.STORE, RelayConfig.DEFAULT_STORE);
+        if (RelayConfig.DEFAULT_STORE.equalsIgnoreCase(store) && !values.containsKey(SQLITE_SYNC_ALIAS)) {
+            values.putIfAbsent(SQLITE_SYNC, "normal");
         }
         RelayConfig config = RelayConfig.fromProperties(values, hivemqDataFolder.resolve("relay"));
         if (!config.dataDir().isAbsolute()) {

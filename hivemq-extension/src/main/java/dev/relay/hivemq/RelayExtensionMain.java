@@ -5,7 +5,6 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
-import com.hivemq.extension.sdk.api.services.ManagedExtensionExecutorService;
 import com.hivemq.extension.sdk.api.services.Services;
 import dev.relay.core.RelayConfig;
 import dev.relay.core.RelayConfigException;
@@ -14,6 +13,7 @@ import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,24 +39,17 @@ public final class RelayExtensionMain implements ExtensionMain {
             output.preventExtensionStartup("Relay: " + e.getMessage());
             return;
         }
-        ManagedExtensionExecutorService managed = Services.extensionExecutorService();
         // Decisions run on threads of our own: a decision may wait for a subscription lookup whose future HiveMQ
         // completes on its extension executor, so waiting on that executor's own threads starved it (lookups timed
         // out and messages for connected recipients were parked). More threads than cores: a decision spends most of
         // its time waiting for the store's group commit, and every waiting decision joins the next commit.
-        decisions = Executors.newFixedThreadPool(DECISION_THREADS,
-                new java.util.concurrent.ThreadFactory() {
-                    private final java.util.concurrent.atomic.AtomicInteger count =
-                            new java.util.concurrent.atomic.AtomicInteger();
-
-                    @Override
-                    public Thread newThread(Runnable runnable) {
-                        Thread thread = new Thread(runnable, "relay-decision-" + count.incrementAndGet());
-                        thread.setDaemon(true);
-                        return thread;
-                    }
-                });
-        ExecutorService executor = decisions;
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(DECISION_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "relay-decision-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        decisions = executor;
         metrics = new RelayMetrics(Services.metricRegistry());
         ClientIdentities identities = new ClientIdentities();
         HiveMQBrokerSessions sessions = new HiveMQBrokerSessions(Services.subscriptionStore());
@@ -78,7 +71,8 @@ public final class RelayExtensionMain implements ExtensionMain {
         });
         Services.eventRegistry().setClientLifecycleEventListener(
                 providerInput -> new RelayLifecycleListener(engine, identities, executor));
-        managed.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+        Services.extensionExecutorService().scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_SECONDS,
+                HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
         LOG.info("Relay extension started: realm '{}', relay key {}, data in {}", config.realm(), engine.relayKeyId(),
                 config.dataDir());
     }

@@ -64,7 +64,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
             return;
         }
         Address address = Addressing.parseMqttTopic(packet.getTopic());
-        byte[] payload = bytes(packet.getPayload());
+        byte[] payload = packet.getPayload().map(RelayPublishInboundInterceptor::bytes).orElse(new byte[0]);
         // A session that ends with its connection is named: its note to its own identity needs a parked copy.
         PublishFacts facts = new PublishFacts(mqtt5 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3,
                 packet.getQos().getQosNumber(), packet.getRetain(),
@@ -129,30 +129,22 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         notice.ifPresent(envelope -> delivery.deliverToRequester(publisher, clientId, envelope));
     }
 
+    /** SPEC §10.4; the SDK's enum has no lookup by code. */
     static AckReasonCode ackReason(ErrorCode code) {
-        switch (code.mqtt5PubackReason()) {
-            case 0x00:
-                return AckReasonCode.SUCCESS;
-            case 0x83:
-                return AckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
-            case 0x87:
-                return AckReasonCode.NOT_AUTHORIZED;
-            case 0x97:
-                return AckReasonCode.QUOTA_EXCEEDED;
-            case 0x99:
-                return AckReasonCode.PAYLOAD_FORMAT_INVALID;
-            default:
-                return AckReasonCode.UNSPECIFIED_ERROR;
-        }
+        return switch (code.mqtt5PubackReason()) {
+            case 0x00 -> AckReasonCode.SUCCESS;
+            case 0x83 -> AckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
+            case 0x87 -> AckReasonCode.NOT_AUTHORIZED;
+            case 0x97 -> AckReasonCode.QUOTA_EXCEEDED;
+            case 0x99 -> AckReasonCode.PAYLOAD_FORMAT_INVALID;
+            default -> AckReasonCode.UNSPECIFIED_ERROR;
+        };
     }
 
-    private static byte[] bytes(Optional<ByteBuffer> payload) {
-        if (payload.isEmpty()) {
-            return new byte[0];
-        }
-        ByteBuffer copy = payload.get().asReadOnlyBuffer();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
+    /** The bytes of a payload or auth data buffer, leaving the buffer as it was. */
+    static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.asReadOnlyBuffer().get(bytes);
         return bytes;
     }
 }

@@ -7,8 +7,6 @@ import dev.relay.core.RelayEngine;
 import dev.relay.protocol.Addressing;
 import dev.relay.protocol.Envelope;
 import dev.relay.protocol.RelayException;
-import java.nio.ByteBuffer;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -41,16 +39,10 @@ final class RelayPublishOutboundInterceptor implements PublishOutboundIntercepto
         if (!input.getPublishPacket().getTopic().startsWith(Addressing.MQTT_INBOX_PREFIX)) {
             return;
         }
-        Optional<ByteBuffer> payload = input.getPublishPacket().getPayload();
-        if (payload.isEmpty()) {
-            return;
-        }
-        ByteBuffer copy = payload.get().asReadOnlyBuffer();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
         Envelope envelope;
         try {
-            envelope = Envelope.parse(bytes);
+            envelope = Envelope.parse(input.getPublishPacket().getPayload().map(RelayPublishInboundInterceptor::bytes)
+                    .orElse(new byte[0]));
         } catch (RelayException | RuntimeException e) {
             return; // not an envelope the relay accepted (it would have been refused inbound): nothing to enforce
         }
