@@ -69,7 +69,8 @@ final class InboundSends {
         }
         ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
         PublishFacts facts = new PublishFacts(transport, qos(message),
-                RelaySecurityManager.isMqtt(transport) && message.getBooleanProperty(MQTT_RETAIN), null);
+                RelaySecurityManager.isMqtt(transport) && message.getBooleanProperty(MQTT_RETAIN), null,
+                String.valueOf(connection.getID()));
         byte[] payload = new byte[0];
         PublishOutcome outcome;
         try {
@@ -81,6 +82,9 @@ final class InboundSends {
             }
             if (!(address instanceof Address.Outside)) {
                 payload = payload(message);
+            }
+            if (address instanceof Address.Inbox inbox) {
+                routableToInbox(message, inbox);
             }
             outcome = runtime.engine.onPublish(identity, facts, address, payload);
         } catch (RelayException early) {
@@ -94,13 +98,6 @@ final class InboundSends {
         ConnectFacts.Transport transport = facts.transport();
         try {
             if (outcome instanceof PublishOutcome.Deliver deliver) {
-                if (message.getRoutingType() == RoutingType.MULTICAST) {
-                    // Routed MULTICAST, the message would miss the ANYCAST inbox queue and vanish: refuse, not lose.
-                    refuse(session, message, identity, rawAddress, facts, runtime.engine.refuse(identity, facts,
-                            payload, new RelayException(ErrorCode.INTERNAL,
-                                    "inbox address was being created; send it again")));
-                }
-                runtime.inboxes.ensureInbox(deliver.recipient().toString());
                 message.setExpiration(deliver.expiresAtMillis());
                 message.setDurable(true);
                 message.putStringProperty(Inboxes.FROM, SimpleString.of(deliver.envelope().from()));
@@ -109,8 +106,8 @@ final class InboundSends {
                     message.putIntProperty(MQTT_QOS, 1); // forwarded at QoS 1 so it waits for offline devices
                 }
                 message.reencode();
-                runtime.copies.toPassingSessions(deliver.recipient(), payload, deliver.expiresAtMillis());
                 runtime.metrics.accepted.increment();
+                copyToPassingSessions(deliver, payload);
             } else if (outcome instanceof PublishOutcome.Reply reply) {
                 runtime.metrics.requests.increment();
                 runtime.inboxes.deliverFromRelay(reply.requester(), reply.reply());
@@ -153,6 +150,35 @@ final class InboundSends {
         // Made for the sending connection alone, so no other session of the identity takes it (SPEC §10.2).
         reject.notice().ifPresent(notice -> runtime.inboxes.sendNotice(connectionId, identity, notice));
         throw Refusals.forSend(error, mqtt);
+    }
+
+    /**
+     * Checks, before the engine records anything (a refused envelope leaves no trace, SPEC §3.7), that an accepted
+     * message would reach the inbox queue: the queue exists, and the message is not routed MULTICAST, which would miss
+     * the ANYCAST queue and vanish.
+     */
+    private void routableToInbox(Message message, Address.Inbox inbox) throws RelayException {
+        if (message.getRoutingType() == RoutingType.MULTICAST) {
+            throw new RelayException(ErrorCode.INTERNAL, "inbox address was being created; send it again");
+        }
+        try {
+            runtime.inboxes.ensureInbox(inbox.keyId());
+        } catch (Exception e) {
+            LOG.error("Relay could not create the inbox of {}; refused a send to it", inbox.keyId(), e);
+            throw new RelayException(ErrorCode.INTERNAL, "the inbox could not be created; send it again");
+        }
+    }
+
+    /**
+     * The copies for passing sessions (SPEC §13.3). The send is accepted and recorded by now and its durable original
+     * is routed either way, so a failure here is logged, not turned into a refusal the sender would act on.
+     */
+    private void copyToPassingSessions(PublishOutcome.Deliver deliver, byte[] envelope) {
+        try {
+            runtime.copies.toPassingSessions(deliver.recipient(), envelope, deliver.expiresAtMillis());
+        } catch (Exception e) {
+            LOG.error("Relay could not copy an envelope for the passing sessions of {}", deliver.recipient(), e);
+        }
     }
 
     /**

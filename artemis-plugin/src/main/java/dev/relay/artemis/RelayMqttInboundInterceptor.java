@@ -116,7 +116,7 @@ final class RelayMqttInboundInterceptor implements MQTTInterceptor {
         byte[] payload = ByteBufUtil.getBytes(publish.payload());
         ConnectFacts.Transport transport = RelaySecurityManager.transportOf(connection.getProtocolName());
         PublishFacts facts = new PublishFacts(transport, publish.fixedHeader().qosLevel().value(),
-                publish.fixedHeader().isRetain(), null);
+                publish.fixedHeader().isRetain(), null, String.valueOf(connection.getID()));
         // Refused names are refused before any rate or envelope check, so asking the engine spends nothing.
         PublishOutcome outcome = runtime.engine.onPublish(identity, facts, Addressing.parseArtemisAddress(coreName),
                 payload);

@@ -68,7 +68,7 @@ final class RelayPublishInboundInterceptor implements PublishInboundInterceptor 
         // A session that ends with its connection is named: its note to its own identity needs a parked copy.
         PublishFacts facts = new PublishFacts(mqtt5 ? ConnectFacts.Transport.MQTT5 : ConnectFacts.Transport.MQTT3,
                 packet.getQos().getQosNumber(), packet.getRetain(),
-                identities.hasPersistentSession(input) ? null : clientId);
+                identities.hasPersistentSession(input) ? null : clientId, clientId);
         Async<PublishInboundOutput> async = output.async(TIMEOUT, TimeoutFallback.FAILURE,
                 AckReasonCode.UNSPECIFIED_ERROR, "internal: relay decision timed out");
         executor.submit(() -> {

@@ -11,11 +11,19 @@ import java.util.Objects;
  * @param retain         the MQTT retain flag (false elsewhere)
  * @param passingSession the broker's client id of the publishing connection when its session ends with the
  *                       connection (MQTT clean session, session expiry 0), else null (a lasting session)
+ * @param session        what names the publishing session within the broker (MQTT client id, Artemis connection
+ *                       id), or null: error notices go to that session alone, so their throttle is kept per session
  */
-public record PublishFacts(ConnectFacts.Transport transport, int qos, boolean retain, String passingSession) {
+public record PublishFacts(ConnectFacts.Transport transport, int qos, boolean retain, String passingSession,
+                           String session) {
 
     public PublishFacts {
         Objects.requireNonNull(transport, "transport");
+    }
+
+    /** Facts of a publish whose session is named only when it is a passing one. */
+    public PublishFacts(ConnectFacts.Transport transport, int qos, boolean retain, String passingSession) {
+        this(transport, qos, retain, passingSession, passingSession);
     }
 
     /** An acknowledged publish over {@code transport}, without retain flag, from a lasting session. */

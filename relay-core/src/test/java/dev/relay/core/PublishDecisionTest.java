@@ -490,7 +490,7 @@ class PublishDecisionTest extends EngineTestSupport {
     }
 
     @Test
-    void rateLimitedNoticesGoOutOncePerIdentityAndRetryWindow() throws Exception {
+    void rateLimitedNoticesGoOutOncePerSessionAndRetryWindow() throws Exception {
         RelayEngine limited = engineWith(config().withRate(1, 1));
         delivered(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()));
         PublishOutcome.Reject first = rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob),
@@ -512,6 +512,22 @@ class PublishDecisionTest extends EngineTestSupport {
         delivered(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()));
         assertThat(rejected(limited.onPublish(alice.keyId(), MQTT3, inboxOf(bob), sign(message(bob), alice).toJson()))
                 .notice()).as("the next window").isPresent();
+    }
+
+    @Test
+    void eachSessionOfAnIdentityGetsItsOwnRateLimitedNotice() throws Exception {
+        RelayEngine limited = engineWith(config().withRate(1, 1));
+        PublishFacts device = new PublishFacts(ConnectFacts.Transport.MQTT3, 1, false, null, "alice.device");
+        PublishFacts script = new PublishFacts(ConnectFacts.Transport.MQTT3, 1, false, null, "alice.script");
+        delivered(limited.onPublish(alice.keyId(), device, inboxOf(bob), sign(message(bob), alice).toJson()));
+        assertThat(rejected(limited.onPublish(alice.keyId(), device, inboxOf(bob), sign(message(bob), alice).toJson()))
+                .notice()).isPresent();
+
+        // The notice went to the device's session only; the script's publish is dropped too and must be told.
+        assertThat(rejected(limited.onPublish(alice.keyId(), script, inboxOf(bob), sign(message(bob), alice).toJson()))
+                .notice()).as("another session of the identity, same window").isPresent();
+        assertThat(rejected(limited.onPublish(alice.keyId(), script, inboxOf(bob), sign(message(bob), alice).toJson()))
+                .notice()).as("that session again within its window").isEmpty();
     }
 
     // ------------------------------------------------------------ retain, will and TTL at delivery

@@ -67,6 +67,36 @@ class RefusalsIT {
         assertThat(broker.queued(recipient.keyId().toString())).isEqualTo(3);
     }
 
+    /**
+     * SPEC §3.7: a refused envelope leaves no record. A send routed MULTICAST would miss the ANYCAST inbox queue; it is
+     * refused before the engine records it, so the same envelope sent again the ordinary way is delivered, not taken
+     * for a duplicate and dropped.
+     */
+    @Test
+    void aSendThatWouldMissTheInboxQueueIsRefusedUnrecordedSoTheSameEnvelopeGoesThroughAfterwards() throws Exception {
+        RelayKeyPair sender = RelayKeyPair.generate();
+        RelayKeyPair recipient = RelayKeyPair.generate();
+        byte[] envelope = message(sender, recipient, "once");
+        String inbox = dev.relay.protocol.Addressing.artemisInbox(recipient.keyId().toString());
+        try (StompClient stomp = (StompClient) connect(ArtemisBinding.Protocol.STOMP, sender)) {
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            headers.put("destination", inbox);
+            headers.put("destination-type", "MULTICAST");
+            headers.put("content-type", "application/json");
+            StompClient.Frame refused = stomp.request("SEND", headers, envelope);
+            assertThat(refused.command()).isEqualTo("ERROR");
+            assertThat(refused.header("message")).startsWith("internal: ");
+        }
+        try (ArtemisClient again = connect(ArtemisBinding.Protocol.STOMP, sender)) {
+            assertThat(again.publishToInbox(recipient.keyId().toString(), envelope).refused()).isFalse();
+        }
+        try (ArtemisClient reader = connect(ArtemisBinding.Protocol.AMQP, recipient)) {
+            reader.subscribeOwnInbox();
+            assertThat(reader.receive(Duration.ofSeconds(10))).as("delivered once sent the ordinary way")
+                    .isEqualTo(envelope);
+        }
+    }
+
     @Test
     void stompRateLimitIsAnErrorFrameWithTheCode() throws Exception {
         RelayKeyPair sender = RelayKeyPair.generate();
