@@ -2,7 +2,7 @@ package dev.relay.artemis;
 
 import dev.relay.protocol.Address;
 import dev.relay.protocol.Addressing;
-import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.ErrorMapping;
 import dev.relay.protocol.RelayException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -88,9 +88,7 @@ final class RelayStompInterceptor implements StompFrameInterceptor {
             return null;
         }
         String text = new String(body, StandardCharsets.UTF_8);
-        int colon = text.indexOf(": ");
-        if (colon < 0 || ErrorCode.fromCode(text.substring(0, colon)).isEmpty()
-                || !message.equals(text.replace(":", ""))) {
+        if (ErrorMapping.codeOf(text) == null || !message.equals(text.replace(":", ""))) {
             return null;
         }
         return text;
