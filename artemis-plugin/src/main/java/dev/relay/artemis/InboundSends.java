@@ -83,8 +83,9 @@ final class InboundSends {
             if (!(address instanceof Address.Outside)) {
                 payload = payload(message);
             }
-            if (address instanceof Address.Inbox inbox) {
-                routableToInbox(message, inbox);
+            if (address instanceof Address.Inbox inbox
+                    && runtime.namespace.refusal(Inboxes.inboxName(inbox.keyId()).toString()) == null) {
+                routableToInbox(message, inbox); // (an inbox of no key is the engine's to refuse, as malformed)
             }
             outcome = runtime.engine.onPublish(identity, facts, address, payload);
         } catch (RelayException early) {
